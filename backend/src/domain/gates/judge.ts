@@ -44,7 +44,7 @@ function judgeCounts(gate: Gate, obs: CountsObservation, state: GateState, ctx: 
   const folded = accumulate(state, obs);
   if (folded.problem) {
     const absent = folded.problem.kind === 'no-data' && obs.mode === 'cumulative' && !obs.canary.ok;
-    const next = absent ? markCanaryAbsent(state) : state;
+    const next = absent ? markCanaryAbsent(state, obs.baseline) : state;
     return { result: problemResult(base, folded.problem), state: next };
   }
   const { canary, baseline } = folded.state.totals;
