@@ -163,7 +163,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, work: Work, path
   const fails = work.random() < knobs.errorRatio;
   const raises = work.random() < knobs.errorLogRatio;
   const fields = { method: req.method, path, delayMs: Math.round(delayMs) };
-  if (raises) work.logger.error({ ...fields, err: new DemoFault(knobs.errorLogMessage) }, 'request raised an exception');
+  if (raises)
+    work.logger.error({ ...fields, err: new DemoFault(knobs.errorLogMessage) }, 'request raised an exception');
 
   if (fails) {
     work.logger.error({ ...fields, status: 500 }, 'request failed');
@@ -191,7 +192,10 @@ async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknow
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

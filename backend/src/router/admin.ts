@@ -46,29 +46,41 @@ export function buildAdmin(options: AdminOptions) {
   const app = Fastify({ loggerInstance: options.logger, logController, bodyLimit: 64 * 1024 })
     .withTypeProvider<TypeBoxTypeProvider>()
     .setValidatorCompiler(TypeBoxValidatorCompiler);
-  const { table, stats, logger } = options;
 
-  app.setErrorHandler((err: FastifyError, _req, reply) => sendError(reply, err, logger));
+  app.setErrorHandler((err: FastifyError, _req, reply) => sendError(reply, err, options.logger));
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send(errorBody(404, 'SENTRA_ROUTER_NOT_FOUND', `no route ${req.method} ${req.url}`));
   });
   if (options.adminToken) app.addHook('onRequest', bearerCheck(options.adminToken));
 
-  app.put('/admin/services/:service/upstreams', {
-    schema: { params: ServiceParams, body: UpstreamsBody, response: { 200: UpstreamsAnswer, ...errors } },
-  }, async (req) => {
+  addUpstreamRoutes(app, options);
+  addRoutingRoutes(app, options);
+  addCountRoutes(app, options);
+  return app;
+}
+
+type AdminApp = ReturnType<typeof buildAdmin>;
+
+function addUpstreamRoutes(app: AdminApp, { table, logger }: AdminOptions): void {
+  const path = '/admin/services/:service/upstreams';
+  const response = { 200: UpstreamsAnswer, ...errors };
+
+  app.put(path, { schema: { params: ServiceParams, body: UpstreamsBody, response } }, async (req) => {
     const answer = table.setUpstreams(req.params.service, req.body.versions);
     logger.info({ service: answer.service, versions: Object.keys(answer.versions) }, 'upstreams registered');
     return answer;
   });
 
-  app.get('/admin/services/:service/upstreams', {
-    schema: { params: ServiceParams, response: { 200: UpstreamsAnswer, ...errors } },
-  }, async (req) => table.upstreams(req.params.service) ?? unknownService(req.params.service));
+  app.get(path, { schema: { params: ServiceParams, response } }, async (req) => {
+    return table.upstreams(req.params.service) ?? unknownService(req.params.service);
+  });
+}
 
-  app.put('/admin/services/:service/routing', {
-    schema: { params: ServiceParams, body: RoutingBody, response: { 200: RoutingAnswer, ...errors } },
-  }, async (req) => {
+function addRoutingRoutes(app: AdminApp, { table, logger }: AdminOptions): void {
+  const path = '/admin/services/:service/routing';
+  const response = { 200: RoutingAnswer, ...errors };
+
+  app.put(path, { schema: { params: ServiceParams, body: RoutingBody, response } }, async (req) => {
     const { routing, changed } = table.setRouting(req.params.service, req.body);
     if (changed) {
       const { service, baseline, canary, weight, headerRoute, revision } = routing;
@@ -77,23 +89,22 @@ export function buildAdmin(options: AdminOptions) {
     return routing;
   });
 
-  app.get('/admin/services/:service/routing', {
-    schema: { params: ServiceParams, response: { 200: RoutingAnswer, ...errors } },
-  }, async (req) => {
+  app.get(path, { schema: { params: ServiceParams, response } }, async (req) => {
     const { service } = req.params;
     if (!table.hasService(service)) unknownService(service);
     const routing = table.routing(service);
     if (!routing) throw new RouterError('SENTRA_ROUTER_NO_ROUTING', `no routing is set for service ${service}`);
     return routing;
   });
+}
 
-  app.get('/admin/services/:service/stats', {
-    schema: { params: ServiceParams, querystring: StatsQuery, response: { 200: StatsAnswer, ...errors } },
-  }, async (req) => {
+function addCountRoutes(app: AdminApp, { table, stats, clock }: AdminOptions): void {
+  const statsSchema = { params: ServiceParams, querystring: StatsQuery, response: { 200: StatsAnswer, ...errors } };
+  app.get('/admin/services/:service/stats', { schema: statsSchema }, async (req) => {
     const { service } = req.params;
     if (!table.hasService(service)) unknownService(service);
     const windowMs = req.query.window === undefined ? undefined : parseDuration(req.query.window);
-    return stats.read(service, options.clock(), windowMs);
+    return stats.read(service, clock(), windowMs);
   });
 
   app.get('/metrics', async (_req, reply) => {
@@ -101,11 +112,8 @@ export function buildAdmin(options: AdminOptions) {
     return stats.registry.metrics();
   });
 
-  app.get('/healthz', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({
-    ok: true,
-  }));
-
-  return app;
+  const health = { response: { 200: Type.Object({ ok: Type.Boolean() }) } };
+  app.get('/healthz', { schema: health }, async () => ({ ok: true }));
 }
 
 function unknownService(service: string): never {
@@ -146,4 +154,3 @@ function errorBody(statusCode: number, code: string, message: string, fields?: F
   const error = STATUS_CODES[statusCode] ?? 'Error';
   return fields ? { statusCode, code, error, message, fields } : { statusCode, code, error, message };
 }
-

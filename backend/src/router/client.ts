@@ -13,8 +13,7 @@ export interface AdminClientOptions {
 
 /** The router's answer, or why there is none; `code` is the router's error code when it sent one. */
 export type AdminResult<T> =
-  | { ok: true; status: number; body: T }
-  | { ok: false; status: number | null; code: string | null; reason: string };
+  { ok: true; status: number; body: T } | { ok: false; status: number | null; code: string | null; reason: string };
 
 /**
  * One call to the router's admin API. Never throws: a refused connection, a

@@ -98,11 +98,13 @@ export function createProxy(options: ProxyOptions): Proxy {
     upstreamReq.on('response', (upstreamRes) => {
       res.writeHead(upstreamRes.statusCode ?? 502, withoutHopByHop(upstreamRes.headers));
       upstreamRes.pipe(res);
-      upstreamRes.once('close', () => {
+      const breakOff = () => {
         if (upstreamRes.complete || res.writableFinished || res.destroyed) return;
         flow.broken = true;
         res.destroy();
-      });
+      };
+      upstreamRes.once('error', breakOff);
+      upstreamRes.once('close', breakOff);
     });
 
     upstreamReq.on('error', (err) => {

@@ -36,7 +36,8 @@ export class RoutingTable {
     const routing = entry?.routing ?? null;
     for (const version of routing ? servedVersions(routing) : []) {
       if (!urls.has(version)) {
-        const message = `version ${version} of ${service} receives traffic under the routing in force; route it away first`;
+        const serving = `version ${version} of ${service} receives traffic under the routing in force`;
+        const message = `${serving}; route it away first`;
         throw new RouterError('SENTRA_ROUTER_UNKNOWN_VERSION', message, [{ field: '/versions', message }]);
       }
     }
@@ -70,7 +71,9 @@ export class RoutingTable {
       baseline: body.baseline,
       canary: body.canary,
       weight: body.weight,
-      headerRoute: body.headerRoute ? { header: body.headerRoute.header.toLowerCase(), value: body.headerRoute.value } : null,
+      headerRoute: body.headerRoute
+        ? { header: body.headerRoute.header.toLowerCase(), value: body.headerRoute.value }
+        : null,
       revision: (current?.revision ?? 0) + 1,
       updatedAt: this.#clock(),
     };

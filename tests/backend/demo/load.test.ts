@@ -60,8 +60,12 @@ test('headers go with every request: a header route sends the whole load to the 
     const headerRoute = { header: 'x-canary', value: 'yes' };
     await h.admin('PUT', '/admin/services/checkout/routing', { baseline: 'v1', canary: 'v2', weight: 0, headerRoute });
 
-    const counts = await startLoad({ url: h.address.proxyUrl, rate: 100, durationMs: 500, headers: { 'x-canary': 'yes' } })
-      .done;
+    const counts = await startLoad({
+      url: h.address.proxyUrl,
+      rate: 100,
+      durationMs: 500,
+      headers: { 'x-canary': 'yes' },
+    }).done;
 
     const stats = await h.admin('GET', '/admin/services/checkout/stats');
     assert.deepEqual(counts.byStatus, { 200: 50 });

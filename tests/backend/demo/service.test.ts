@@ -94,7 +94,10 @@ describe('a demo service', () => {
     for (const [body, field] of cases) {
       const res = await call(`${demo.url}/knobs`, 'PUT', body);
       assert.equal(res.status, 400, JSON.stringify(body));
-      assert.deepEqual(res.body.fields.map((f: { field: string }) => f.field), [field]);
+      assert.deepEqual(
+        res.body.fields.map((f: { field: string }) => f.field),
+        [field],
+      );
     }
     const notJson = await fetch(`${demo.url}/knobs`, { method: 'PUT', body: '{"errorRatio":' });
     assert.equal(notJson.status, 400);

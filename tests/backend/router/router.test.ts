@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import type { Harness } from '../../support/router-harness.ts';
@@ -65,8 +67,16 @@ describe('the router splits traffic', () => {
   });
 
   test('routing the state already in force changes nothing and keeps its revision', async () => {
-    const first = await h.admin('PUT', '/admin/services/checkout/routing', routing(30, { header: 'x-canary', value: '1' }));
-    const again = await h.admin('PUT', '/admin/services/checkout/routing', routing(30, { header: 'X-Canary', value: '1' }));
+    const first = await h.admin(
+      'PUT',
+      '/admin/services/checkout/routing',
+      routing(30, { header: 'x-canary', value: '1' }),
+    );
+    const again = await h.admin(
+      'PUT',
+      '/admin/services/checkout/routing',
+      routing(30, { header: 'X-Canary', value: '1' }),
+    );
     const read = await h.admin('GET', '/admin/services/checkout/routing');
 
     assert.equal(again.body.revision, first.body.revision);
@@ -93,7 +103,11 @@ describe('the router counts what it serves', () => {
     assert.deepEqual([v2.requests, v2.errors, v2.count], [100, 100, 100]);
     for (const version of [v1, v2]) {
       const counts = version.buckets.map((b: { count: number }) => b.count);
-      assert.deepEqual(counts, [...counts].sort((a, b) => a - b), 'bucket counts are cumulative');
+      assert.deepEqual(
+        counts,
+        [...counts].sort((a, b) => a - b),
+        'bucket counts are cumulative',
+      );
       assert.deepEqual(version.buckets.at(-1), { le: '+Inf', count: version.requests });
     }
     assert.ok(stats.body.window.from <= stats.body.window.to);
@@ -109,8 +123,9 @@ describe('the router counts what it serves', () => {
     assert.match(text, /^sentra_router_requests_total\{service="checkout",version="v2",code="500"\} 100$/m);
     assert.match(text, /^# TYPE sentra_router_request_duration_seconds histogram$/m);
     for (const le of ['0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf']) {
-      const line = new RegExp(`^sentra_router_request_duration_seconds_bucket\\{le="${le.replace('+', '\\+')}",service="checkout",version="v1"\\} \\d+$`, 'm');
-      assert.match(text, line);
+      const bound = le.replace('+', '\\+');
+      const labels = `le="${bound}",service="checkout",version="v1"`;
+      assert.match(text, new RegExp(`^sentra_router_request_duration_seconds_bucket\\{${labels}\\} \\d+$`, 'm'));
     }
     assert.match(text, /^sentra_router_request_duration_seconds_count\{service="checkout",version="v2"\} 100$/m);
   });
@@ -142,6 +157,40 @@ describe('the router and broken upstreams', () => {
       assert.deepEqual((await h.send(50)).byStatus, { 200: 50 });
     } finally {
       await h.close();
+    }
+  });
+
+  test('an upstream that breaks off in the middle of an answer is counted as a 502 error', async () => {
+    const broken = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial');
+      setImmediate(() => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', () => resolve()));
+    const h = await startHarness({ v1: {} });
+    try {
+      const versions = { v1: h.upstreams.v1!.url, v2: `http://127.0.0.1:${(broken.address() as AddressInfo).port}` };
+      await h.admin('PUT', '/admin/services/checkout/upstreams', { versions });
+      await h.admin('PUT', '/admin/services/checkout/routing', routing(100));
+
+      const outcome = await fetch(`${h.address.proxyUrl}/work`)
+        .then((res) => res.text())
+        .then(
+          () => 'complete',
+          () => 'broken off',
+        );
+
+      assert.equal(outcome, 'broken off');
+      const stats = await h.admin('GET', '/admin/services/checkout/stats');
+      assert.deepEqual(pick(stats.body.versions.v2), { requests: 1, errors: 1 });
+      const metrics = await call(`${h.address.adminUrl}/metrics`, 'GET');
+      assert.match(
+        String(metrics.body),
+        /^sentra_router_requests_total\{service="checkout",version="v2",code="502"\} 1$/m,
+      );
+    } finally {
+      await h.close();
+      await new Promise<void>((resolve) => broken.close(() => resolve()));
     }
   });
 
@@ -215,7 +264,10 @@ describe('the admin API checks its input', () => {
     const res = await h.admin('PUT', '/admin/services/checkout/routing', { ...routing(5), canary: 'v9' });
     assert.equal(res.status, 409);
     assert.match(res.body.message, /v9/);
-    assert.deepEqual(res.body.fields.map((f: { field: string }) => f.field), ['/canary']);
+    assert.deepEqual(
+      res.body.fields.map((f: { field: string }) => f.field),
+      ['/canary'],
+    );
   });
 
   test('upstreams that are not http URLs answer 400 naming the version', async () => {
@@ -236,11 +288,17 @@ describe('the admin API checks its input', () => {
   test('a malformed service name, a bad window and a body that is not JSON answer 400', async () => {
     const name = await h.admin('GET', '/admin/services/Bad_Name/routing');
     assert.equal(name.status, 400);
-    assert.deepEqual(name.body.fields.map((f: { field: string }) => f.field), ['/service']);
+    assert.deepEqual(
+      name.body.fields.map((f: { field: string }) => f.field),
+      ['/service'],
+    );
 
     const window = await h.admin('GET', '/admin/services/checkout/stats?window=soon');
     assert.equal(window.status, 400);
-    assert.deepEqual(window.body.fields.map((f: { field: string }) => f.field), ['/window']);
+    assert.deepEqual(
+      window.body.fields.map((f: { field: string }) => f.field),
+      ['/window'],
+    );
 
     const res = await fetch(`${h.address.adminUrl}/admin/services/checkout/routing`, {
       method: 'PUT',
