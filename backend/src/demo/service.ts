@@ -67,8 +67,7 @@ export interface DemoService {
  * is a request that the knobs act on.
  */
 export async function startDemoService(options: DemoServiceOptions): Promise<DemoService> {
-  const initial = initialKnobs(options);
-  let knobs = initial;
+  let knobs = initialKnobs(options);
   const random = options.random ?? Math.random;
   const logger = pino(
     { level: options.logLevel ?? 'info', base: { service: options.service ?? 'demo', version: options.version } },
