@@ -22,15 +22,15 @@ export function targetOf(rollout: Rollout): TrafficTarget {
  * boot, so a restarted proxy or backend converges on the stored state.
  */
 export async function applyRouting(deps: LoopDeps, rollout: Rollout): Promise<RoutingOutcome> {
-  const controller = deps.trafficFor(rollout.traffic);
   const log = deps.logger.child({ [F.rollout]: rollout.id, [F.service]: rollout.service });
+  const kind = rollout.traffic.controller;
   let applied: RoutingState;
   try {
-    applied = await controller.apply(targetOf(rollout), rollout.desired);
+    applied = await deps.trafficFor(rollout.traffic).apply(targetOf(rollout), rollout.desired);
   } catch (error) {
-    deps.metrics.trafficErrors.inc({ controller: controller.kind });
-    const reason = `${controller.kind} could not apply weight ${rollout.desired.weight}%: ${(error as Error).message}`;
-    log.error({ [F.controller]: controller.kind, [F.weight]: rollout.desired.weight, err: error }, 'traffic not shifted');
+    deps.metrics.trafficErrors.inc({ controller: kind });
+    const reason = `${kind} could not apply weight ${rollout.desired.weight}%: ${(error as Error).message}`;
+    log.error({ [F.controller]: kind, [F.weight]: rollout.desired.weight, err: error }, 'traffic not shifted');
     return { ok: false, reason, applied: rollout.applied };
   }
 
@@ -40,12 +40,12 @@ export async function applyRouting(deps: LoopDeps, rollout: Rollout): Promise<Ro
       { at: deps.clock(), type: 'rollout.applied', rolloutId: rollout.id, service: rollout.service, payload: { applied } },
     ]);
     await notify(deps);
-    log.info({ [F.controller]: controller.kind, [F.weight]: applied.weight, header: applied.headerRoute }, 'traffic shifted');
+    log.info({ [F.controller]: kind, [F.weight]: applied.weight, header: applied.headerRoute }, 'traffic shifted');
   }
   deps.metrics.weight.set({ service: rollout.service, rollout: rollout.id }, applied.weight);
 
   const mismatch = describeMismatch(rollout.desired, applied);
-  return mismatch ? { ok: false, reason: `${controller.kind} ${mismatch}`, applied } : { ok: true, applied };
+  return mismatch ? { ok: false, reason: `${kind} ${mismatch}`, applied } : { ok: true, applied };
 }
 
 function describeMismatch(desired: RoutingState, applied: RoutingState): string | null {
