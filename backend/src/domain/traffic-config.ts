@@ -113,6 +113,8 @@ export const IstioTraffic = Type.Object(
     canarySubset: DnsLabel,
     port: Type.Optional(Port),
     route: Type.Optional(DnsLabel),
+    /** networking.istio.io version the cluster serves: v1 from Istio 1.22, v1beta1 before. */
+    apiVersion: Type.Optional(Type.Union([Type.Literal('v1'), Type.Literal('v1beta1')])),
   },
   { additionalProperties: false },
 );
