@@ -78,7 +78,10 @@ export function canaryShare(tally: Tally): number {
 }
 
 /** A logger that keeps what it is told, for asserting on `traffic changed` lines. */
-export function recordingLog(): { entries: Array<{ fields: Record<string, unknown>; message: string }>; info(fields: Record<string, unknown>, message: string): void } {
+export function recordingLog(): {
+  entries: Array<{ fields: Record<string, unknown>; message: string }>;
+  info(fields: Record<string, unknown>, message: string): void;
+} {
   const entries: Array<{ fields: Record<string, unknown>; message: string }> = [];
   return { entries, info: (fields, message) => entries.push({ fields, message }) };
 }

@@ -45,7 +45,8 @@ const START_TIMEOUT_MS = 10_000;
 export async function startProxy(options: ProxyOptions): Promise<StartedProxy> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `sentra-${options.kind}-`));
   const service = options.service ?? 'app';
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(service)) throw new RangeError(`service name "${service}" is not usable here`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(service))
+    throw new RangeError(`service name "${service}" is not usable here`);
   const baseline = hostPort(options.baselineUrl);
   const canary = hostPort(options.canaryUrl);
 
@@ -188,7 +189,12 @@ async function waitForSocket(socket: string, child: ChildProcess, stderr: () => 
   await waitFor(() => connects({ path: socket }), child, stderr, socket);
 }
 
-async function waitFor(probe: () => Promise<boolean>, child: ChildProcess, stderr: () => string, what: string): Promise<void> {
+async function waitFor(
+  probe: () => Promise<boolean>,
+  child: ChildProcess,
+  stderr: () => string,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {

@@ -41,7 +41,9 @@ const HaproxyName = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,100}$' });
 export const HaproxyTraffic = Type.Object(
   {
     controller: Type.Literal('haproxy'),
-    socket: Type.String({ pattern: '^(/[^\\s]{1,1000}|[A-Za-z0-9.-]{1,253}:[0-9]{1,5}|\\[[0-9A-Fa-f:.]{2,45}\\]:[0-9]{1,5})$' }),
+    socket: Type.String({
+      pattern: '^(/[^\\s]{1,1000}|[A-Za-z0-9.-]{1,253}:[0-9]{1,5}|\\[[0-9A-Fa-f:.]{2,45}\\]:[0-9]{1,5})$',
+    }),
     backend: HaproxyName,
     baselineServer: HaproxyName,
     canaryServer: HaproxyName,
@@ -52,7 +54,9 @@ export const HaproxyTraffic = Type.Object(
 );
 
 /** An nginx upstream server address: `host:port` or `unix:/path`. */
-const NginxServer = Type.String({ pattern: '^([A-Za-z0-9.-]{1,253}:[0-9]{1,5}|\\[[0-9A-Fa-f:.]{2,45}\\]:[0-9]{1,5}|unix:/[^\\s;{}#\'"]{1,1000})$' });
+const NginxServer = Type.String({
+  pattern: '^([A-Za-z0-9.-]{1,253}:[0-9]{1,5}|\\[[0-9A-Fa-f:.]{2,45}\\]:[0-9]{1,5}|unix:/[^\\s;{}#\'"]{1,1000})$',
+});
 
 /**
  * NGINX, changed by rewriting one include file and reloading gracefully.
@@ -73,7 +77,9 @@ export const NginxTraffic = Type.Object(
     baselineServer: NginxServer,
     canaryServer: NginxServer,
     /** Extra parameters for both server lines, such as `max_fails=3 fail_timeout=10s`. */
-    serverParameters: Type.Optional(Type.String({ pattern: '^[a-z_]+(=[A-Za-z0-9._]+)?( [a-z_]+(=[A-Za-z0-9._]+)?){0,9}$' })),
+    serverParameters: Type.Optional(
+      Type.String({ pattern: '^[a-z_]+(=[A-Za-z0-9._]+)?( [a-z_]+(=[A-Za-z0-9._]+)?){0,9}$' }),
+    ),
     timeout: Type.Optional(Duration),
   },
   { additionalProperties: false },

@@ -50,7 +50,10 @@ export class GatewayApiController implements TrafficController {
 
     const state = readRules(ref, config, object.spec ?? {});
     if (state === null || (desired.headerRoute !== null) !== (state.headerRoute !== null)) {
-      throw new TrafficError('gateway-api', `${describe(ref)} did not keep Sentra's rules (does its CRD know rules[].name?)`);
+      throw new TrafficError(
+        'gateway-api',
+        `${describe(ref)} did not keep Sentra's rules (does its CRD know rules[].name?)`,
+      );
     }
     return state;
   }
@@ -82,14 +85,20 @@ function editRules(ref: ResourceRef, config: GatewayApiTraffic, spec: Json, desi
   const refs = rule.backendRefs ?? [];
   const baseline = refs.find((r) => isService(r, config.baselineService));
   if (baseline === undefined) {
-    throw new TrafficError('gateway-api', `rule "${ruleName}" of ${describe(ref)} has no backendRef to Service ${config.baselineService}`);
+    throw new TrafficError(
+      'gateway-api',
+      `rule "${ruleName}" of ${describe(ref)} has no backendRef to Service ${config.baselineService}`,
+    );
   }
   const canary = refs.find((r) => isService(r, config.canaryService)) ?? canaryRef(baseline, config);
   const split = integerSplit(desired.weight);
 
   const weighted: Rule = {
     ...rule,
-    backendRefs: [{ ...baseline, weight: split.baseline }, ...(split.canary > 0 ? [{ ...canary, weight: split.canary }] : [])],
+    backendRefs: [
+      { ...baseline, weight: split.baseline },
+      ...(split.canary > 0 ? [{ ...canary, weight: split.canary }] : []),
+    ],
   };
   const kept = rules.filter((r) => r.name !== `${ruleName}-header`);
   const at = kept.indexOf(rule);
@@ -106,7 +115,9 @@ function headerRule(rule: Rule, canary: BackendRef, ruleName: string, route: Hea
     ...rule,
     name: `${ruleName}-header`,
     matches: matches.map((m) => {
-      const others = ((m.headers as HeaderMatch[] | undefined) ?? []).filter((h) => h.name.toLowerCase() !== route.header.toLowerCase());
+      const others = ((m.headers as HeaderMatch[] | undefined) ?? []).filter(
+        (h) => h.name.toLowerCase() !== route.header.toLowerCase(),
+      );
       return { ...m, headers: [...others, header] };
     }),
     backendRefs: [{ ...canary, weight: 1 }],
@@ -123,7 +134,8 @@ function readRules(ref: ResourceRef, config: GatewayApiTraffic, spec: Json): Rou
     return found === undefined ? 0 : (found.weight ?? 1);
   };
   const weight = shareOf(weightOf(config.baselineService), weightOf(config.canaryService));
-  if (weight === null) throw new TrafficError('gateway-api', `rule "${ruleName}" of ${describe(ref)} sends traffic nowhere`);
+  if (weight === null)
+    throw new TrafficError('gateway-api', `rule "${ruleName}" of ${describe(ref)} sends traffic nowhere`);
 
   const header = rules.find((r) => r.name === `${ruleName}-header`);
   return { weight, headerRoute: header === undefined ? null : headerOf(rule, header) };
@@ -131,8 +143,12 @@ function readRules(ref: ResourceRef, config: GatewayApiTraffic, spec: Json): Rou
 
 /** The header match the header rule adds to the weighted rule's first match. */
 function headerOf(rule: Rule, header: Rule): HeaderRoute | null {
-  const own = new Set(((rule.matches?.[0]?.headers as HeaderMatch[] | undefined) ?? []).map((h) => h.name.toLowerCase()));
-  const added = ((header.matches?.[0]?.headers as HeaderMatch[] | undefined) ?? []).filter((h) => !own.has(h.name.toLowerCase()));
+  const own = new Set(
+    ((rule.matches?.[0]?.headers as HeaderMatch[] | undefined) ?? []).map((h) => h.name.toLowerCase()),
+  );
+  const added = ((header.matches?.[0]?.headers as HeaderMatch[] | undefined) ?? []).filter(
+    (h) => !own.has(h.name.toLowerCase()),
+  );
   const last = added.at(-1);
   return last === undefined ? null : { header: last.name, value: last.value };
 }

@@ -146,13 +146,17 @@ async function readState(api: HaproxyRuntime, config: HaproxyTraffic): Promise<R
   if (weight === null) {
     throw new TrafficError('haproxy', `both servers of backend "${config.backend}" are at weight 0: nothing is served`);
   }
-  const headerRoute = config.headerMap === undefined ? null : routeIn(await readMap(api, config.headerMap), config.headerMap);
+  const headerRoute =
+    config.headerMap === undefined ? null : routeIn(await readMap(api, config.headerMap), config.headerMap);
   return { weight, headerRoute };
 }
 
 async function readWeights(api: HaproxyRuntime, config: HaproxyTraffic): Promise<ServerWeights> {
   const answer = await api.command(`show servers state ${cliWord(config.backend)}`);
-  const lines = answer.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = answer
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const header = lines.find((l) => l.startsWith('# '));
   if (header === undefined) {
     throw new TrafficError('haproxy', `cannot read the servers of backend "${config.backend}": ${answer.trim()}`);
@@ -174,7 +178,10 @@ async function readWeights(api: HaproxyRuntime, config: HaproxyTraffic): Promise
 
 async function readMap(api: HaproxyRuntime, map: string): Promise<MapEntry[]> {
   const answer = await api.command(`show map ${cliWord(map)}`);
-  const lines = answer.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = answer
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const entries = lines.map((line) => /^(0x[0-9a-f]+) (\S+) (\S+)$/.exec(line));
   if (entries.some((e) => e === null)) {
     throw new TrafficError(
@@ -214,7 +221,11 @@ function routeOfEntry(entry: MapEntry): HeaderRoute | null {
  */
 export function entryFor(route: HeaderRoute): { key: string; value: string } {
   const value = [...Buffer.from(route.value, 'utf8')]
-    .map((byte) => (/[A-Za-z0-9]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`))
+    .map((byte) =>
+      /[A-Za-z0-9]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`,
+    )
     .join('');
   const name = route.header.toLowerCase();
   return {

@@ -43,7 +43,8 @@ export function createControllerFor(options: ControllerOptions = {}): Controller
   return (config: TrafficConfig): TrafficController => {
     switch (config.controller) {
       case 'router':
-        if (options.router === undefined) throw new TrafficError('router', 'no router controller was given to createControllerFor');
+        if (options.router === undefined)
+          throw new TrafficError('router', 'no router controller was given to createControllerFor');
         return options.router(config);
       case 'haproxy':
         return once('haproxy', () => new HaproxyController({ log: options.log }));
@@ -56,7 +57,10 @@ export function createControllerFor(options: ControllerOptions = {}): Controller
       case 'webhook':
         return once('webhook', () => new WebhookController({ env: options.env }));
       default:
-        throw new TrafficError((config as { controller: ControllerKind }).controller, `unknown traffic controller "${String((config as { controller: unknown }).controller)}"`);
+        throw new TrafficError(
+          (config as { controller: ControllerKind }).controller,
+          `unknown traffic controller "${String((config as { controller: unknown }).controller)}"`,
+        );
     }
   };
 }

@@ -11,7 +11,10 @@ import { TrafficError } from './types.ts';
 export const DEFAULT_ROUTE = 'sentra';
 
 type Json = Record<string, unknown>;
-type Destination = Json & { destination?: { host?: string; subset?: string; port?: { number?: number } }; weight?: number };
+type Destination = Json & {
+  destination?: { host?: string; subset?: string; port?: { number?: number } };
+  weight?: number;
+};
 type HttpRoute = Json & { name?: string; match?: Json[]; route?: Destination[] };
 
 /**
@@ -80,14 +83,21 @@ function editRoutes(ref: ResourceRef, config: IstioTraffic, spec: Json, desired:
   const destinations = route.route ?? [];
   const baseline = destinations.find((d) => isSubset(d, config, config.baselineSubset));
   if (baseline === undefined) {
-    throw new TrafficError('istio', `route "${name}" of ${describe(ref)} has no destination ${config.host} subset ${config.baselineSubset}`);
+    throw new TrafficError(
+      'istio',
+      `route "${name}" of ${describe(ref)} has no destination ${config.host} subset ${config.baselineSubset}`,
+    );
   }
-  const canary = destinations.find((d) => isSubset(d, config, config.canarySubset)) ?? canaryDestination(baseline, config);
+  const canary =
+    destinations.find((d) => isSubset(d, config, config.canarySubset)) ?? canaryDestination(baseline, config);
   const split = integerSplit(desired.weight);
 
   const weighted: HttpRoute = {
     ...route,
-    route: [{ ...baseline, weight: split.baseline }, ...(split.canary > 0 ? [{ ...canary, weight: split.canary }] : [])],
+    route: [
+      { ...baseline, weight: split.baseline },
+      ...(split.canary > 0 ? [{ ...canary, weight: split.canary }] : []),
+    ],
   };
   const kept = routes.filter((r) => r.name !== `${name}-header`);
   const at = kept.indexOf(route);
@@ -103,7 +113,10 @@ function headerRoute(route: HttpRoute, canary: Destination, name: string, header
   return {
     ...route,
     name: `${name}-header`,
-    match: matches.map((m) => ({ ...m, headers: { ...((m.headers as Json | undefined) ?? {}), [key]: { exact: header.value } } })),
+    match: matches.map((m) => ({
+      ...m,
+      headers: { ...((m.headers as Json | undefined) ?? {}), [key]: { exact: header.value } },
+    })),
     route: [{ ...canary, weight: 100 }],
   };
 }
@@ -144,6 +157,10 @@ function isSubset(d: Destination, config: IstioTraffic, subset: string): boolean
 function canaryDestination(baseline: Destination, config: IstioTraffic): Destination {
   const port = config.port ?? baseline.destination?.port?.number;
   return {
-    destination: { host: config.host, subset: config.canarySubset, ...(port === undefined ? {} : { port: { number: port } }) },
+    destination: {
+      host: config.host,
+      subset: config.canarySubset,
+      ...(port === undefined ? {} : { port: { number: port } }),
+    },
   };
 }

@@ -57,16 +57,17 @@ export class ResourceClient {
   }
 
   async get(ref: ResourceRef): Promise<KubeObject> {
-    return (await this.#call(ref, 'read', (api) =>
-      api.getNamespacedCustomObject({ ...path(ref) }),
-    )) as KubeObject;
+    return (await this.#call(ref, 'read', (api) => api.getNamespacedCustomObject({ ...path(ref) }))) as KubeObject;
   }
 
   /**
    * Applies `edit` (which returns the object to write, or null when nothing
    * needs to change) and returns the object as stored afterwards.
    */
-  async update(ref: ResourceRef, edit: (current: KubeObject) => KubeObject | null): Promise<{ object: KubeObject; changed: boolean }> {
+  async update(
+    ref: ResourceRef,
+    edit: (current: KubeObject) => KubeObject | null,
+  ): Promise<{ object: KubeObject; changed: boolean }> {
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
       const current = await this.get(ref);
       const next = edit(structuredClone(current));
@@ -74,7 +75,9 @@ export class ResourceClient {
 
       try {
         const body = next;
-        const stored = await this.#call(ref, 'replace', (api) => api.replaceNamespacedCustomObject({ ...path(ref), body }));
+        const stored = await this.#call(ref, 'replace', (api) =>
+          api.replaceNamespacedCustomObject({ ...path(ref), body }),
+        );
         return { object: stored as KubeObject, changed: true };
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
@@ -112,12 +115,16 @@ export class ResourceClient {
   /** API errors carry a Status object; its `reason` and `message` tell what went wrong. */
   #translate(ref: ResourceRef, verb: string, error: unknown): Error {
     if (!(error instanceof ApiException)) {
-      return new TrafficError(this.#controller, `cannot ${verb} ${describe(ref)}: ${reasonOf(error)}`, { cause: error });
+      return new TrafficError(this.#controller, `cannot ${verb} ${describe(ref)}: ${reasonOf(error)}`, {
+        cause: error,
+      });
     }
     const status = statusOf(error.body);
     if (error.code === 409 && verb === 'replace') return new ConflictError();
     if (error.code === 404) {
-      return new TrafficError(this.#controller, `${describe(ref)} not found${status ? `: ${status}` : ''}`, { cause: error });
+      return new TrafficError(this.#controller, `${describe(ref)} not found${status ? `: ${status}` : ''}`, {
+        cause: error,
+      });
     }
     const said = status ?? `HTTP ${error.code}`;
     return new TrafficError(this.#controller, `cannot ${verb} ${describe(ref)}: ${said}`, { cause: error });

@@ -55,10 +55,13 @@ export function parseInclude(config: NginxTraffic, text: string): RoutingState {
   const weight = shareOf(weights.get(config.baselineServer) ?? 0, weights.get(config.canaryServer) ?? 0);
   if (weight === null) throw new TrafficError('nginx', `upstream ${u} in ${config.includeFile} has neither server`);
 
-  const map = new RegExp(`^map \\$http_([a-z0-9_]+) \\$${u}_upstream \\{\\n\\s*("(?:[^"\\\\]|\\\\.)*") ${u}_canary;`, 'm').exec(
-    text,
-  );
-  const headerRoute: HeaderRoute | null = map ? { header: map[1]!.replace(/_/g, '-'), value: unquoteMapValue(map[2]!) } : null;
+  const map = new RegExp(
+    `^map \\$http_([a-z0-9_]+) \\$${u}_upstream \\{\\n\\s*("(?:[^"\\\\]|\\\\.)*") ${u}_canary;`,
+    'm',
+  ).exec(text);
+  const headerRoute: HeaderRoute | null = map
+    ? { header: map[1]!.replace(/_/g, '-'), value: unquoteMapValue(map[2]!) }
+    : null;
   return { weight, headerRoute };
 }
 

@@ -93,7 +93,11 @@ export class NginxController implements TrafficController {
     };
     try {
       await this.#nginx(config, ['-t'], 'nginx -t refused the new configuration; the old one stays in force');
-      await this.#nginx(config, ['-s', 'reload'], 'nginx did not take the reload signal; the old configuration stays in force');
+      await this.#nginx(
+        config,
+        ['-s', 'reload'],
+        'nginx did not take the reload signal; the old configuration stays in force',
+      );
     } catch (error) {
       await restore();
       throw error;

@@ -74,11 +74,17 @@ export class WebhookController implements TrafficController {
       response = await fetch(config.url, { method: 'POST', headers, body, redirect: 'error', signal });
       text = await response.text();
     } catch (error) {
-      const reason = error instanceof DOMException && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : reasonOf(error);
+      const reason =
+        error instanceof DOMException && error.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : reasonOf(error);
       throw new TrafficError('webhook', `${config.url}: ${reason}`, { cause: error });
     }
     if (!response.ok) {
-      throw new TrafficError('webhook', `${config.url} answered HTTP ${response.status}: ${text.trim().slice(0, 1000)}`);
+      throw new TrafficError(
+        'webhook',
+        `${config.url} answered HTTP ${response.status}: ${text.trim().slice(0, 1000)}`,
+      );
     }
     return text;
   }
@@ -106,7 +112,10 @@ function parseAnswer(config: WebhookTraffic, text: string, nullable: boolean): R
   try {
     value = JSON.parse(text);
   } catch {
-    throw new TrafficError('webhook', `${config.url} answered with something that is not JSON: ${text.trim().slice(0, 200)}`);
+    throw new TrafficError(
+      'webhook',
+      `${config.url} answered with something that is not JSON: ${text.trim().slice(0, 200)}`,
+    );
   }
   if (value === null && nullable) return null;
   const errors = schemaErrors(AppliedState, value, '');

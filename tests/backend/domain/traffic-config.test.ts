@@ -13,11 +13,45 @@ const aPolicy = (traffic: unknown) => ({
 
 const GOOD: Record<string, Record<string, unknown>> = {
   router: { controller: 'router' },
-  haproxy: { controller: 'haproxy', socket: '/run/haproxy/admin.sock', backend: 'app', baselineServer: 'stable', canaryServer: 'canary', headerMap: '/etc/haproxy/sentra-app.map' },
-  nginx: { controller: 'nginx', includeFile: '/etc/nginx/sentra/app.conf', mainConfig: '/etc/nginx/nginx.conf', upstream: 'app', baselineServer: '10.0.0.1:8080', canaryServer: 'unix:/run/app-canary.sock' },
-  'gateway-api': { controller: 'gateway-api', namespace: 'shop', httpRoute: 'checkout', baselineService: 'checkout-stable', canaryService: 'checkout-canary', port: 8080 },
-  istio: { controller: 'istio', namespace: 'shop', virtualService: 'checkout', host: 'checkout', baselineSubset: 'stable', canarySubset: 'canary', apiVersion: 'v1beta1' },
-  webhook: { controller: 'webhook', url: 'https://proxy-admin.internal/traffic', secretEnv: 'SENTRA_WEBHOOK_SECRET_CHECKOUT', timeout: '3s' },
+  haproxy: {
+    controller: 'haproxy',
+    socket: '/run/haproxy/admin.sock',
+    backend: 'app',
+    baselineServer: 'stable',
+    canaryServer: 'canary',
+    headerMap: '/etc/haproxy/sentra-app.map',
+  },
+  nginx: {
+    controller: 'nginx',
+    includeFile: '/etc/nginx/sentra/app.conf',
+    mainConfig: '/etc/nginx/nginx.conf',
+    upstream: 'app',
+    baselineServer: '10.0.0.1:8080',
+    canaryServer: 'unix:/run/app-canary.sock',
+  },
+  'gateway-api': {
+    controller: 'gateway-api',
+    namespace: 'shop',
+    httpRoute: 'checkout',
+    baselineService: 'checkout-stable',
+    canaryService: 'checkout-canary',
+    port: 8080,
+  },
+  istio: {
+    controller: 'istio',
+    namespace: 'shop',
+    virtualService: 'checkout',
+    host: 'checkout',
+    baselineSubset: 'stable',
+    canarySubset: 'canary',
+    apiVersion: 'v1beta1',
+  },
+  webhook: {
+    controller: 'webhook',
+    url: 'https://proxy-admin.internal/traffic',
+    secretEnv: 'SENTRA_WEBHOOK_SECRET_CHECKOUT',
+    timeout: '3s',
+  },
 };
 
 function errorsFor(traffic: unknown) {
@@ -64,5 +98,7 @@ test('a bad field of each controller kind is named by its path', () => {
 test('a missing required field and an unknown field are each named', () => {
   const { backend: _dropped, ...noBackend } = GOOD.haproxy!;
   assert.deepEqual(errorsFor(noBackend), [{ field: '/traffic/backend', message: 'is required' }]);
-  assert.deepEqual(errorsFor({ ...GOOD.nginx, binary: '/bin/sh' }), [{ field: '/traffic/binary', message: 'unknown field' }]);
+  assert.deepEqual(errorsFor({ ...GOOD.nginx, binary: '/bin/sh' }), [
+    { field: '/traffic/binary', message: 'unknown field' },
+  ]);
 });

@@ -8,7 +8,13 @@ import type { TrafficTarget } from '../../../backend/src/traffic/types.ts';
 import { TrafficError } from '../../../backend/src/traffic/types.ts';
 import type { FakeApiServer } from '../../fixtures/kubernetes/api-server.ts';
 import { startFakeApiServer } from '../../fixtures/kubernetes/api-server.ts';
-import { anHttpRoute, conversation, HTTPROUTE_PATH, kubeConfigFor, saveTranscript } from '../../fixtures/kubernetes/routes.ts';
+import {
+  anHttpRoute,
+  conversation,
+  HTTPROUTE_PATH,
+  kubeConfigFor,
+  saveTranscript,
+} from '../../fixtures/kubernetes/routes.ts';
 import { recordingLog } from '../../support/upstreams.ts';
 
 const CONFIG: GatewayApiTraffic = {
@@ -53,7 +59,10 @@ describe('Gateway API controller against a fake API server', async () => {
     const original = anHttpRoute();
     assert.deepEqual(route.metadata.labels, { app: 'checkout', owner: 'someone-else' });
     assert.deepEqual(route.metadata.annotations, original.metadata.annotations);
-    assert.deepEqual(route.spec.rules[0], { ...original.spec.rules[0], backendRefs: [{ name: 'static-files', port: 81 }] });
+    assert.deepEqual(route.spec.rules[0], {
+      ...original.spec.rules[0],
+      backendRefs: [{ name: 'static-files', port: 81 }],
+    });
     assert.deepEqual(route.spec.rules[1], {
       ...original.spec.rules[1],
       backendRefs: [
@@ -76,20 +85,31 @@ describe('Gateway API controller against a fake API server', async () => {
     );
 
     assert.deepEqual(conversation(server.requests), [
-      'GET 200', 'PUT 200',
-      'GET 200', 'PUT 200',
-      'GET 200', 'other-writer PUT 200', 'PUT 409', 'GET 200', 'PUT 200',
-      'GET 200', 'PUT 200',
-      'GET 200', 'PUT 200',
+      'GET 200',
+      'PUT 200',
+      'GET 200',
+      'PUT 200',
+      'GET 200',
+      'other-writer PUT 200',
+      'PUT 409',
+      'GET 200',
+      'PUT 200',
+      'GET 200',
+      'PUT 200',
+      'GET 200',
+      'PUT 200',
       'GET 404',
     ]);
     await saveTranscript('gateway-api-rollout', server.requests);
   });
 
-  test('the header rule requires the header on top of the weighted rule\'s match and sends to the canary alone', async () => {
+  test("the header rule requires the header on top of the weighted rule's match and sends to the canary alone", async () => {
     await controller().apply(TARGET, { weight: 10, headerRoute: HEADER });
     const rules = server.get(HTTPROUTE_PATH)!.spec.rules;
-    assert.deepEqual(rules.map((r: { name: string }) => r.name), ['static', 'sentra', 'sentra-header']);
+    assert.deepEqual(
+      rules.map((r: { name: string }) => r.name),
+      ['static', 'sentra', 'sentra-header'],
+    );
     assert.deepEqual(rules[2].matches, [
       { path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-canary', value: '1' }] },
     ]);
@@ -116,25 +136,32 @@ describe('Gateway API controller against a fake API server', async () => {
   });
 
   test('a route that keeps changing is a traffic error after a bounded number of retries', async () => {
-    server.interfereBeforeNextReplace(HTTPROUTE_PATH, (route) => (route.metadata.labels.n = String(Math.random())), 100);
+    server.interfereBeforeNextReplace(
+      HTTPROUTE_PATH,
+      (route) => (route.metadata.labels.n = String(Math.random())),
+      100,
+    );
     await assert.rejects(controller().apply(TARGET, { weight: 5, headerRoute: null }), /409 Conflict/);
     const refused = server.requests.filter((r) => r.by === 'sentra' && r.method === 'PUT' && r.status === 409);
     assert.equal(refused.length, MAX_CONFLICT_RETRIES + 1);
   });
 
-  test('a route without Sentra\'s rule, or a rule without the baseline, is named in the error and left unchanged', async () => {
+  test("a route without Sentra's rule, or a rule without the baseline, is named in the error and left unchanged", async () => {
     await assert.rejects(
       controller().apply({ ...TARGET, config: { ...CONFIG, rule: 'other' } }, { weight: 5, headerRoute: null }),
       /has no rule named "other"/,
     );
     await assert.rejects(
-      controller().apply({ ...TARGET, config: { ...CONFIG, baselineService: 'nope' } }, { weight: 5, headerRoute: null }),
+      controller().apply(
+        { ...TARGET, config: { ...CONFIG, baselineService: 'nope' } },
+        { weight: 5, headerRoute: null },
+      ),
       /no backendRef to Service nope/,
     );
     assert.ok(server.requests.every((r) => r.method === 'GET'));
   });
 
-  test('read says what is in force, and null for a route without Sentra\'s rule', async () => {
+  test("read says what is in force, and null for a route without Sentra's rule", async () => {
     const gateway = controller();
     assert.deepEqual(await gateway.read(TARGET), { weight: 0, headerRoute: null });
     await gateway.apply(TARGET, { weight: 15, headerRoute: HEADER });

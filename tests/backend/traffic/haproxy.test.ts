@@ -39,7 +39,9 @@ describe('HAProxy controller against a real haproxy', () => {
       assert.deepEqual(applied, { weight, headerRoute: null });
 
       const tally = await sendRequests(proxy.proxyUrl, REQUESTS_PER_STEP);
-      t.diagnostic(`weight ${weight}: baseline ${tally.byBody['baseline'] ?? 0}, canary ${tally.byBody['canary'] ?? 0}, failed ${tally.failed}`);
+      t.diagnostic(
+        `weight ${weight}: baseline ${tally.byBody['baseline'] ?? 0}, canary ${tally.byBody['canary'] ?? 0}, failed ${tally.failed}`,
+      );
       assert.equal(tally.failed, 0);
       assert.ok(Math.abs(canaryShare(tally) - weight) <= 2, `canary share ${canaryShare(tally)}% at weight ${weight}`);
     }
@@ -63,8 +65,12 @@ describe('HAProxy controller against a real haproxy', () => {
     const route = { header: 'x-cohort', value: 'beta (v2); a.b*' };
     assert.deepEqual((await controller.apply(target, { weight: 0, headerRoute: route })).headerRoute, route);
 
-    assert.deepEqual((await sendRequests(proxy.proxyUrl, 50, { headers: { 'x-cohort': route.value } })).byBody, { canary: 50 });
-    assert.deepEqual((await sendRequests(proxy.proxyUrl, 50, { headers: { 'x-cohort': 'beta (v2); aXb' } })).byBody, { baseline: 50 });
+    assert.deepEqual((await sendRequests(proxy.proxyUrl, 50, { headers: { 'x-cohort': route.value } })).byBody, {
+      canary: 50,
+    });
+    assert.deepEqual((await sendRequests(proxy.proxyUrl, 50, { headers: { 'x-cohort': 'beta (v2); aXb' } })).byBody, {
+      baseline: 50,
+    });
 
     await controller.apply(target, { weight: 0, headerRoute: null });
   });
@@ -144,10 +150,11 @@ describe('HAProxy controller against a real haproxy', () => {
     const upstream = { name: 'canary', url: canary.url, count: 0, close: async () => {} };
     const server = createServer((_req, res) => res.end('canary'));
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    upstream.close = () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    upstream.close = () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
     return upstream;
   }
 });

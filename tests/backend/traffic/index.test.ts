@@ -12,10 +12,29 @@ import { TrafficError } from '../../../backend/src/traffic/types.ts';
 import { WebhookController } from '../../../backend/src/traffic/webhook.ts';
 
 const CONFIGS: Array<[TrafficConfig, new () => TrafficController]> = [
-  [{ controller: 'haproxy', socket: '/run/h.sock', backend: 'app', baselineServer: 'a', canaryServer: 'b' }, HaproxyController],
-  [{ controller: 'nginx', includeFile: '/etc/nginx/s.conf', mainConfig: '/etc/nginx/nginx.conf', upstream: 'app', baselineServer: 'a:1', canaryServer: 'b:1' }, NginxController],
-  [{ controller: 'gateway-api', namespace: 'shop', httpRoute: 'r', baselineService: 'a', canaryService: 'b' }, GatewayApiController],
-  [{ controller: 'istio', namespace: 'shop', virtualService: 'v', host: 'h', baselineSubset: 'a', canarySubset: 'b' }, IstioController],
+  [
+    { controller: 'haproxy', socket: '/run/h.sock', backend: 'app', baselineServer: 'a', canaryServer: 'b' },
+    HaproxyController,
+  ],
+  [
+    {
+      controller: 'nginx',
+      includeFile: '/etc/nginx/s.conf',
+      mainConfig: '/etc/nginx/nginx.conf',
+      upstream: 'app',
+      baselineServer: 'a:1',
+      canaryServer: 'b:1',
+    },
+    NginxController,
+  ],
+  [
+    { controller: 'gateway-api', namespace: 'shop', httpRoute: 'r', baselineService: 'a', canaryService: 'b' },
+    GatewayApiController,
+  ],
+  [
+    { controller: 'istio', namespace: 'shop', virtualService: 'v', host: 'h', baselineSubset: 'a', canarySubset: 'b' },
+    IstioController,
+  ],
   [{ controller: 'webhook', url: 'http://127.0.0.1:1/' }, WebhookController],
 ];
 
@@ -35,7 +54,7 @@ test('the router case uses the router controller it is given, and is a traffic e
   assert.throws(() => createControllerFor()({ controller: 'router' }), TrafficError);
 });
 
-test('a controller handed another kind\'s settings refuses them', async () => {
+test("a controller handed another kind's settings refuses them", async () => {
   const haproxy = createControllerFor()(CONFIGS[0]![0]);
   const target = { service: 'app', baseline: 'v1', canary: 'v2', config: CONFIGS[1]![0] };
   await assert.rejects(haproxy.apply(target, { weight: 0, headerRoute: null }), /handed settings for "nginx"/);

@@ -7,7 +7,13 @@ import type { TrafficTarget } from '../../../backend/src/traffic/types.ts';
 import { TrafficError } from '../../../backend/src/traffic/types.ts';
 import type { FakeApiServer } from '../../fixtures/kubernetes/api-server.ts';
 import { startFakeApiServer } from '../../fixtures/kubernetes/api-server.ts';
-import { aVirtualService, conversation, kubeConfigFor, saveTranscript, VIRTUALSERVICE_PATH } from '../../fixtures/kubernetes/routes.ts';
+import {
+  aVirtualService,
+  conversation,
+  kubeConfigFor,
+  saveTranscript,
+  VIRTUALSERVICE_PATH,
+} from '../../fixtures/kubernetes/routes.ts';
 import { recordingLog } from '../../support/upstreams.ts';
 
 const CONFIG: IstioTraffic = {
@@ -39,7 +45,11 @@ describe('Istio controller against a fake API server', async () => {
       { weight: 0, headerRoute: null },
     ];
     for (const [i, state] of states.entries()) {
-      if (i === 2) server.interfereBeforeNextReplace(VIRTUALSERVICE_PATH, (vs) => vs.spec.http[0].match[0].uri.prefix = '/admin/v2');
+      if (i === 2)
+        server.interfereBeforeNextReplace(
+          VIRTUALSERVICE_PATH,
+          (vs) => (vs.spec.http[0].match[0].uri.prefix = '/admin/v2'),
+        );
       const applied = await istio.apply(TARGET, state);
       assert.deepEqual(applied, { ...state, headerRoute: state.headerRoute && { header: 'x-canary', value: '1' } });
     }
@@ -58,10 +68,17 @@ describe('Istio controller against a fake API server', async () => {
       (error: unknown) => error instanceof TrafficError && /VirtualService shop\/missing not found/.test(error.message),
     );
     assert.deepEqual(conversation(server.requests), [
-      'GET 200', 'PUT 200',
-      'GET 200', 'PUT 200',
-      'GET 200', 'other-writer PUT 200', 'PUT 409', 'GET 200', 'PUT 200',
-      'GET 200', 'PUT 200',
+      'GET 200',
+      'PUT 200',
+      'GET 200',
+      'PUT 200',
+      'GET 200',
+      'other-writer PUT 200',
+      'PUT 409',
+      'GET 200',
+      'PUT 200',
+      'GET 200',
+      'PUT 200',
       'GET 404',
     ]);
     await saveTranscript('istio-rollout', server.requests);
@@ -70,9 +87,14 @@ describe('Istio controller against a fake API server', async () => {
   test('the header route sits just before the weighted route, requires the header in lower case and goes to the canary', async () => {
     await controller().apply(TARGET, { weight: 20, headerRoute: HEADER });
     const http = server.get(VIRTUALSERVICE_PATH)!.spec.http;
-    assert.deepEqual(http.map((r: { name: string }) => r.name), ['admin', 'sentra-header', 'sentra']);
+    assert.deepEqual(
+      http.map((r: { name: string }) => r.name),
+      ['admin', 'sentra-header', 'sentra'],
+    );
     assert.deepEqual(http[1].match, [{ uri: { prefix: '/' }, headers: { 'x-canary': { exact: '1' } } }]);
-    assert.deepEqual(http[1].route, [{ destination: { host: 'checkout', subset: 'canary', port: { number: 8080 } }, weight: 100 }]);
+    assert.deepEqual(http[1].route, [
+      { destination: { host: 'checkout', subset: 'canary', port: { number: 8080 } }, weight: 100 },
+    ]);
     assert.equal(http[1].timeout, '5s');
     assert.deepEqual(http[2].route, [
       { destination: { host: 'checkout', subset: 'stable', port: { number: 8080 } }, weight: 80 },
@@ -107,7 +129,10 @@ describe('Istio controller against a fake API server', async () => {
   test('the API version can be v1beta1 for clusters on an older Istio', async () => {
     const oldPath = VIRTUALSERVICE_PATH.replace('/v1/', '/v1beta1/');
     server.put(oldPath, aVirtualService());
-    const applied = await controller().apply({ ...TARGET, config: { ...CONFIG, apiVersion: 'v1beta1' } }, { weight: 5, headerRoute: null });
+    const applied = await controller().apply(
+      { ...TARGET, config: { ...CONFIG, apiVersion: 'v1beta1' } },
+      { weight: 5, headerRoute: null },
+    );
     assert.deepEqual(applied, { weight: 5, headerRoute: null });
     assert.equal(server.requests.at(-1)!.path, oldPath);
   });

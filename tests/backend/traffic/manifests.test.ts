@@ -10,16 +10,24 @@ import { startFakeApiServer } from '../../fixtures/kubernetes/api-server.ts';
 import { HTTPROUTE_PATH, kubeConfigFor, VIRTUALSERVICE_PATH } from '../../fixtures/kubernetes/routes.ts';
 
 const manifests = (name: string): Array<Record<string, any>> =>
-  parseAllDocuments(readFileSync(new URL(`../../../deploy/kubernetes/${name}.yaml`, import.meta.url), 'utf8')).map((d) => d.toJS());
+  parseAllDocuments(readFileSync(new URL(`../../../deploy/kubernetes/${name}.yaml`, import.meta.url), 'utf8')).map(
+    (d) => d.toJS(),
+  );
 
 /** The policy settings written in a manifest's leading comment. */
 function settingsIn(name: string): TrafficConfig {
   const text = readFileSync(new URL(`../../../deploy/kubernetes/${name}.yaml`, import.meta.url), 'utf8');
-  const lines = text.split('\n').filter((l) => l.startsWith('#     ')).map((l) => l.slice(6).trim());
+  const lines = text
+    .split('\n')
+    .filter((l) => l.startsWith('#     '))
+    .map((l) => l.slice(6).trim());
   return Object.fromEntries(lines.map((l) => l.split(': '))) as TrafficConfig;
 }
 
-for (const [name, path] of [['gateway-api-httproute', HTTPROUTE_PATH], ['istio-virtualservice', VIRTUALSERVICE_PATH]] as const) {
+for (const [name, path] of [
+  ['gateway-api-httproute', HTTPROUTE_PATH],
+  ['istio-virtualservice', VIRTUALSERVICE_PATH],
+] as const) {
   test(`the example ${name} manifest is steered by the settings its comment shows`, async () => {
     const server = await startFakeApiServer();
     try {

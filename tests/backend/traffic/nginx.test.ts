@@ -60,7 +60,9 @@ describe('NGINX controller against a real nginx', () => {
       assert.deepEqual(await controller.read(target), applied);
 
       const tally = await sendRequests(proxy.proxyUrl, REQUESTS_PER_STEP);
-      t.diagnostic(`weight ${weight}: baseline ${tally.byBody['baseline'] ?? 0}, canary ${tally.byBody['canary'] ?? 0}, failed ${tally.failed}`);
+      t.diagnostic(
+        `weight ${weight}: baseline ${tally.byBody['baseline'] ?? 0}, canary ${tally.byBody['canary'] ?? 0}, failed ${tally.failed}`,
+      );
       assert.equal(tally.failed, 0);
       assert.ok(Math.abs(canaryShare(tally) - weight) <= 3, `canary share ${canaryShare(tally)}% at weight ${weight}`);
     }
@@ -82,13 +84,17 @@ describe('NGINX controller against a real nginx', () => {
     for (const value of ['~.*', 'default', 'say "hi" \\ bye']) {
       const route = { header: 'x-cohort', value };
       assert.deepEqual((await applyAndSettle(controller, { weight: 0, headerRoute: route })).headerRoute, route);
-      assert.deepEqual((await sendRequests(proxy.proxyUrl, 20, { headers: { 'x-cohort': value } })).byBody, { canary: 20 });
-      assert.deepEqual((await sendRequests(proxy.proxyUrl, 20, { headers: { 'x-cohort': 'other' } })).byBody, { baseline: 20 });
+      assert.deepEqual((await sendRequests(proxy.proxyUrl, 20, { headers: { 'x-cohort': value } })).byBody, {
+        canary: 20,
+      });
+      assert.deepEqual((await sendRequests(proxy.proxyUrl, 20, { headers: { 'x-cohort': 'other' } })).byBody, {
+        baseline: 20,
+      });
     }
     await applyAndSettle(controller, { weight: 0, headerRoute: null });
   });
 
-  test('a configuration nginx refuses is put back, the old split keeps serving, and the error carries nginx\'s words', async () => {
+  test("a configuration nginx refuses is put back, the old split keeps serving, and the error carries nginx's words", async () => {
     const controller = new NginxController();
     await applyAndSettle(controller, { weight: 30, headerRoute: null });
     const config = proxy.traffic as NginxTraffic;
@@ -146,7 +152,10 @@ describe('NGINX controller against a real nginx', () => {
     const foreign = `${proxy.dir}/foreign.conf`;
     await fs.writeFile(foreign, 'upstream app { server 127.0.0.1:1; }\n');
     const config = { ...(proxy.traffic as NginxTraffic), includeFile: foreign };
-    await assert.rejects(new NginxController().apply({ ...target, config }, { weight: 5, headerRoute: null }), /not written by Sentra/);
+    await assert.rejects(
+      new NginxController().apply({ ...target, config }, { weight: 5, headerRoute: null }),
+      /not written by Sentra/,
+    );
     assert.equal(await fs.readFile(foreign, 'utf8'), 'upstream app { server 127.0.0.1:1; }\n');
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type net from 'node:net';
 import { describe, test } from 'node:test';
@@ -13,8 +14,21 @@ import { HaproxyRuntime } from '../../../backend/src/traffic/haproxy-runtime.ts'
 import type { ControllerOptions } from '../../../backend/src/traffic/index.ts';
 import { createControllerFor } from '../../../backend/src/traffic/index.ts';
 import { startFakeApiServer } from '../../fixtures/kubernetes/api-server.ts';
-import { anHttpRoute, aVirtualService, HTTPROUTE_PATH, kubeConfigFor, VIRTUALSERVICE_PATH } from '../../fixtures/kubernetes/routes.ts';
-import { canaryShare, recordingLog, sendRequests, startUpstream } from '../../support/upstreams.ts';
+import {
+  anHttpRoute,
+  aVirtualService,
+  HTTPROUTE_PATH,
+  kubeConfigFor,
+  VIRTUALSERVICE_PATH,
+} from '../../fixtures/kubernetes/routes.ts';
+import {
+  canaryShare,
+  nginxWorkers,
+  recordingLog,
+  sendRequests,
+  startUpstream,
+  waitForNginxReload,
+} from '../../support/upstreams.ts';
 
 /**
  * Case 10: steps weight 10, header route, pause, weight 25; the controller
@@ -57,7 +71,6 @@ interface Harness {
   headerReachesCanary(): Promise<boolean>;
   /** How many changes the proxy went through since the last call. */
   changes(): number;
-  close(): Promise<void>;
 }
 
 async function runCase(harness: Harness): Promise<void> {
@@ -101,7 +114,6 @@ describe('routing state after a restart (case 10)', () => {
         },
         headerReachesCanary: async () => (await headerShare(proxy.proxyUrl)) === 100,
         changes: () => [log.entries.length - seen, (seen = log.entries.length)][0]!,
-        close: async () => {},
       });
       assert.equal(removals(), 1);
     } finally {
@@ -112,21 +124,27 @@ describe('routing state after a restart (case 10)', () => {
 
   test('nginx: a new controller puts back weight and header route; a newer rollout removes the route once', async () => {
     const { proxy, upstreams, log } = await proxyFor('nginx');
+    const includeFile = (proxy.traffic as { includeFile: string }).includeFile;
+    // What served the last look: a changed include file means a reload to wait for.
+    let served = { include: await readFile(includeFile, 'utf8'), workers: await nginxWorkers(proxy.pid) };
+    const settle = async () => {
+      if ((await readFile(includeFile, 'utf8')) !== served.include) await waitForNginxReload(proxy.pid, served.workers);
+      served = { include: await readFile(includeFile, 'utf8'), workers: await nginxWorkers(proxy.pid) };
+    };
     let seen = 0;
     try {
       await runCase({
         traffic: proxy.traffic,
         options: { log },
         forget: async () => {
-          await createControllerFor({})(proxy.traffic).apply({ service: 'app', baseline: 'v1', canary: 'v2', config: proxy.traffic }, { weight: 0, headerRoute: null });
-          await settle();
+          const target = { service: 'app', baseline: 'v1', canary: 'v2', config: proxy.traffic };
+          await createControllerFor({})(proxy.traffic).apply(target, { weight: 0, headerRoute: null });
         },
         headerReachesCanary: async () => {
           await settle();
           return (await headerShare(proxy.proxyUrl)) === 100;
         },
         changes: () => [log.entries.length - seen, (seen = log.entries.length)][0]!,
-        close: async () => {},
       });
     } finally {
       await proxy.stop();
@@ -137,14 +155,29 @@ describe('routing state after a restart (case 10)', () => {
   for (const kind of ['gateway-api', 'istio'] as const) {
     test(`${kind}: a new controller puts back weight and header rule; a newer rollout removes the rule once`, async () => {
       const server = await startFakeApiServer();
-      const [path, original] = kind === 'gateway-api' ? [HTTPROUTE_PATH, anHttpRoute] : [VIRTUALSERVICE_PATH, aVirtualService];
+      const [path, original] =
+        kind === 'gateway-api' ? [HTTPROUTE_PATH, anHttpRoute] : [VIRTUALSERVICE_PATH, aVirtualService];
       server.put(path, original());
       const traffic: TrafficConfig =
         kind === 'gateway-api'
-          ? { controller: kind, namespace: 'shop', httpRoute: 'checkout', baselineService: 'checkout-stable', canaryService: 'checkout-canary' }
-          : { controller: kind, namespace: 'shop', virtualService: 'checkout', host: 'checkout', baselineSubset: 'stable', canarySubset: 'canary' };
+          ? {
+              controller: kind,
+              namespace: 'shop',
+              httpRoute: 'checkout',
+              baselineService: 'checkout-stable',
+              canaryService: 'checkout-canary',
+            }
+          : {
+              controller: kind,
+              namespace: 'shop',
+              virtualService: 'checkout',
+              host: 'checkout',
+              baselineSubset: 'stable',
+              canarySubset: 'canary',
+            };
       let seen = 0;
-      const replaces = () => server.requests.filter((r) => r.method === 'PUT' && r.status === 200 && r.by === 'sentra').length;
+      const replaces = () =>
+        server.requests.filter((r) => r.method === 'PUT' && r.status === 200 && r.by === 'sentra').length;
       try {
         await runCase({
           traffic,
@@ -153,7 +186,6 @@ describe('routing state after a restart (case 10)', () => {
           forget: async () => void server.put(path, original()),
           headerReachesCanary: async () => JSON.stringify(server.get(path)!.spec).includes('sentra-header'),
           changes: () => [replaces() - seen, (seen = replaces())][0]!,
-          close: async () => {},
         });
       } finally {
         await server.close();
@@ -172,7 +204,6 @@ describe('routing state after a restart (case 10)', () => {
         },
         headerReachesCanary: async () => receiver.state.headerRoute !== null,
         changes: () => [receiver.changes, (receiver.changes = 0)][0]!,
-        close: async () => {},
       });
     } finally {
       receiver.server.closeAllConnections();
@@ -191,18 +222,19 @@ async function headerShare(url: string): Promise<number> {
   return canaryShare(await sendRequests(url, 100, { headers: { 'x-canary': '1' } }));
 }
 
-/** Gives nginx's new workers time to take over after a reload (the nginx test waits on /proc instead). */
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 300));
-}
-
 /** A receiver that keeps the state and counts real changes, as a level-triggered endpoint should. */
 async function startStatefulReceiver() {
-  const receiver = { url: '', state: { weight: 0, headerRoute: null } as RoutingState, changes: 0, server: null as unknown as http.Server };
+  const receiver = {
+    url: '',
+    state: { weight: 0, headerRoute: null } as RoutingState,
+    changes: 0,
+    server: null as unknown as http.Server,
+  };
   receiver.server = http.createServer(async (req, res) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
-    const signed = req.headers['x-sentra-signature'] === `sha256=${createHmac('sha256', 's').update(raw).digest('hex')}`;
+    const signed =
+      req.headers['x-sentra-signature'] === `sha256=${createHmac('sha256', 's').update(raw).digest('hex')}`;
     if (!signed) return res.writeHead(401).end('bad signature');
     const body = JSON.parse(raw);
     if (body.action === 'apply' && !sameRouting(receiver.state, body.desired)) {

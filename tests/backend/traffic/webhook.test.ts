@@ -69,10 +69,12 @@ describe('webhook controller against a local receiver', async () => {
     canary: 'v2',
     config: config(extra),
   });
-  const answerWith = (status: number, text: string): Behaviour => (_body, res) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(text);
-  };
+  const answerWith =
+    (status: number, text: string): Behaviour =>
+    (_body, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(text);
+    };
 
   test('posts the whole desired state, signed, and returns the state the receiver answers', async () => {
     const controller = new WebhookController({ env: ENV });
@@ -108,18 +110,27 @@ describe('webhook controller against a local receiver', async () => {
   });
 
   test('a missing secret is a traffic error naming the variable, and nothing is sent', async () => {
-    await assert.rejects(new WebhookController({ env: {} }).apply(target(), { weight: 5, headerRoute: null }), /SENTRA_WEBHOOK_SECRET is not set/);
+    await assert.rejects(
+      new WebhookController({ env: {} }).apply(target(), { weight: 5, headerRoute: null }),
+      /SENTRA_WEBHOOK_SECRET is not set/,
+    );
     assert.equal(receiver.bodies.length, 0);
   });
 
   test('a non-2xx answer is a traffic error carrying the body text', async () => {
     receiver.behaviour = answerWith(503, 'proxy reload in progress');
-    await assert.rejects(new WebhookController({ env: ENV }).apply(target(), { weight: 5, headerRoute: null }), /HTTP 503: proxy reload in progress/);
+    await assert.rejects(
+      new WebhookController({ env: ENV }).apply(target(), { weight: 5, headerRoute: null }),
+      /HTTP 503: proxy reload in progress/,
+    );
   });
 
   test('a receiver that does not answer in time is a traffic error saying so', async () => {
     receiver.behaviour = () => {};
-    await assert.rejects(new WebhookController({ env: ENV }).apply(target(), { weight: 5, headerRoute: null }), /no answer within 300 ms/);
+    await assert.rejects(
+      new WebhookController({ env: ENV }).apply(target(), { weight: 5, headerRoute: null }),
+      /no answer within 300 ms/,
+    );
   });
 
   test('malformed answers are errors naming what is wrong', async () => {
@@ -139,7 +150,10 @@ describe('webhook controller against a local receiver', async () => {
   });
 
   test('a desired weight outside 0 to 100 is refused before anything is sent', async () => {
-    await assert.rejects(new WebhookController({ env: ENV }).apply(target(), { weight: Number.NaN, headerRoute: null }), /from 0 to 100/);
+    await assert.rejects(
+      new WebhookController({ env: ENV }).apply(target(), { weight: Number.NaN, headerRoute: null }),
+      /from 0 to 100/,
+    );
     assert.equal(receiver.bodies.length, 0);
   });
 });
