@@ -12,6 +12,7 @@ import { PrometheusProvider } from './telemetry/prometheus.ts';
 import { RouterProvider } from './telemetry/router.ts';
 import type { Providers } from './telemetry/types.ts';
 import { RouterController } from './traffic/router.ts';
+import { createControllerFor } from './traffic/index.ts';
 import type { ControllerFor } from './traffic/types.ts';
 
 export interface Wired {
@@ -30,7 +31,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; clo
     store,
     bus,
     providers: providersFor(config),
-    trafficFor: controllersFor(config),
+    trafficFor: controllersFor(config, logger),
     logger,
     metrics: createMetrics({ defaults: true }),
     clock: options.clock ?? Date.now,
@@ -53,17 +54,14 @@ export function providersFor(config: Config): Providers {
   return providers;
 }
 
-export function controllersFor(config: Config): ControllerFor {
-  const token = config.routerToken ?? undefined;
-  const byUrl = new Map<string, RouterController>();
-  return (traffic) => {
-    const url = traffic.url ?? config.routerUrl;
-    if (!url) throw new Error('the router controller needs a url: set SENTRA_ROUTER_URL or traffic.url');
-    let controller = byUrl.get(url);
-    if (!controller) {
-      controller = new RouterController({ url, ...(token ? { token } : {}) });
-      byUrl.set(url, controller);
-    }
-    return controller;
-  };
+/**
+ * One controller per kind. The built-in router's controller talks to the
+ * rollout's `traffic.url`, or to SENTRA_ROUTER_URL when the rollout names none.
+ */
+export function controllersFor(config: Config, logger: Logger): ControllerFor {
+  const router = new RouterController({
+    ...(config.routerUrl ? { url: config.routerUrl } : {}),
+    ...(config.routerToken ? { token: config.routerToken } : {}),
+  });
+  return createControllerFor({ router: () => router, log: logger });
 }

@@ -5,6 +5,7 @@ import { RoutingAnswer } from '../router/schemas.ts';
 import type { RoutingBody } from '../router/schemas.ts';
 import type { TrafficController, TrafficTarget } from './types.ts';
 import { TrafficError } from './types.ts';
+import { configFor } from './common.ts';
 
 export interface RouterControllerOptions {
   /** The router's admin address for targets whose traffic settings name none. */
@@ -62,7 +63,7 @@ export class RouterController implements TrafficController {
   }
 
   #client(target: TrafficTarget): AdminClientOptions {
-    const url = target.config.url ?? this.#options.url;
+    const url = configFor('router', target).url ?? this.#options.url;
     if (!url) {
       throw new TrafficError(
         'router',
