@@ -82,7 +82,7 @@ export class RolloutLoop {
     const pending = recent.filter((r) => !isTerminal(r.phase) || !sameRouting(r.desired, r.applied));
     for (const rollout of pending) {
       if (!(await this.lease(rollout))) continue;
-      await this.guard(rollout.id, () => applyRouting(this.deps, rollout).then(() => undefined));
+      await this.guard(rollout.id, () => applyRouting(this.deps, rollout, 'boot').then(() => undefined));
     }
   }
 

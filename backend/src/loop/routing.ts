@@ -21,7 +21,7 @@ export function targetOf(rollout: Rollout): TrafficTarget {
  * force. Level-triggered: called on every tick, after every decision and at
  * boot, so a restarted proxy or backend converges on the stored state.
  */
-export async function applyRouting(deps: LoopDeps, rollout: Rollout): Promise<RoutingOutcome> {
+export async function applyRouting(deps: LoopDeps, rollout: Rollout, cause: 'boot' | 'tick' = 'tick'): Promise<RoutingOutcome> {
   const log = deps.logger.child({ [F.rollout]: rollout.id, [F.service]: rollout.service });
   const kind = rollout.traffic.controller;
   let applied: RoutingState;
@@ -34,10 +34,11 @@ export async function applyRouting(deps: LoopDeps, rollout: Rollout): Promise<Ro
     return { ok: false, reason, applied: rollout.applied };
   }
 
-  if (!sameRouting(applied, rollout.applied)) {
+  // Re-applying at boot is always on record: it is the first thing a restarted backend does to traffic.
+  if (!sameRouting(applied, rollout.applied) || cause === 'boot') {
     await deps.store.recordApplied(rollout.id, applied);
     await deps.store.appendEvents([
-      { at: deps.clock(), type: 'rollout.applied', rolloutId: rollout.id, service: rollout.service, payload: { applied } },
+      { at: deps.clock(), type: 'rollout.applied', rolloutId: rollout.id, service: rollout.service, payload: { applied, cause } },
     ]);
     await notify(deps);
     log.info({ [F.controller]: kind, [F.weight]: applied.weight, header: applied.headerRoute }, 'traffic shifted');
