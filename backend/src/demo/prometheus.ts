@@ -28,6 +28,8 @@ export interface StartPrometheusOptions {
 export interface RunningPrometheus {
   /** Base URL of the HTTP API, `http://127.0.0.1:<port>`. */
   url: string;
+  /** The temporary directory holding its config and storage; removed by `stop()`. */
+  dir: string;
   /** Stops the server and removes its config and storage. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -157,6 +159,7 @@ async function launch(binary: string, dir: string, port: number, readyTimeoutMs:
   let stopped: Promise<void> | null = null;
   return {
     url,
+    dir,
     stop() {
       stopped ??= terminate(child, exited).then(() => rm(dir, { recursive: true, force: true }));
       return stopped;
