@@ -50,7 +50,8 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     );
   }
   const interval = options.scrapeInterval ?? '1s';
-  if (!/^[0-9]+(ms|s|m|h)$/.test(interval)) throw new PrometheusStartError(`scrapeInterval: not a duration: "${interval}"`);
+  if (!/^[0-9]+(ms|s|m|h)$/.test(interval))
+    throw new PrometheusStartError(`scrapeInterval: not a duration: "${interval}"`);
   const config = scrapeConfig(options.scrapeTargets.map(parseTarget), interval);
 
   const dir = await mkdtemp(join(tmpdir(), 'sentra-prometheus-'));
@@ -152,7 +153,12 @@ async function launch(binary: string, dir: string, port: number, readyTimeoutMs:
   ]);
   if (ready !== 'ready') {
     await terminate(child, exited);
-    const why = ready instanceof Error ? ready.message : ready === 'timeout' ? `not ready within ${readyTimeoutMs} ms` : 'it exited';
+    const why =
+      ready instanceof Error
+        ? ready.message
+        : ready === 'timeout'
+          ? `not ready within ${readyTimeoutMs} ms`
+          : 'it exited';
     throw new PrometheusStartError(`prometheus at ${url} did not start (${why}): ${log().slice(-1500)}`);
   }
 

@@ -81,7 +81,13 @@ export class PrometheusApi {
   }
 
   /** A range query from `startMs` to `endMs` every `stepMs`. */
-  async range(query: string, startMs: number, endMs: number, stepMs: number, timeoutMs: number): Promise<Reading<RangeSeries[]>> {
+  async range(
+    query: string,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    timeoutMs: number,
+  ): Promise<Reading<RangeSeries[]>> {
     const params = {
       query,
       start: seconds(startMs),
@@ -133,7 +139,12 @@ interface HttpAnswer {
  * queries do not run into URL length limits). The signal covers the whole
  * exchange, body included.
  */
-async function post(url: URL, headers: Record<string, string>, params: Record<string, string>, timeoutMs: number): Promise<Reading<HttpAnswer>> {
+async function post(
+  url: URL,
+  headers: Record<string, string>,
+  params: Record<string, string>,
+  timeoutMs: number,
+): Promise<Reading<HttpAnswer>> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const response = await fetch(url, {
@@ -143,10 +154,12 @@ async function post(url: URL, headers: Record<string, string>, params: Record<st
       signal,
     });
     const text = await readCapped(response);
-    if (text === null) return failed(`Prometheus answered HTTP ${response.status} with more than ${MAX_BODY_BYTES} bytes`);
+    if (text === null)
+      return failed(`Prometheus answered HTTP ${response.status} with more than ${MAX_BODY_BYTES} bytes`);
     return reading({ status: response.status, text });
   } catch (error) {
-    if (signal.aborted) return failed(`Prometheus did not answer within the query timeout of ${formatDuration(timeoutMs)}`);
+    if (signal.aborted)
+      return failed(`Prometheus did not answer within the query timeout of ${formatDuration(timeoutMs)}`);
     return failed(`could not reach Prometheus at ${url.origin}: ${describeFetchError(error)}`);
   }
 }
@@ -168,7 +181,8 @@ async function readCapped(response: Response): Promise<string | null> {
 
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
+  if (cause?.code && cause.message)
+    return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
   if (cause?.message) return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
@@ -214,14 +228,16 @@ function parseInstant(data: QueryData): Reading<Sample[]> {
     const value = parsePoint(data.result);
     return value.ok ? reading([{ labels: {}, value: value.value.value }]) : value;
   }
-  if (data.resultType !== 'vector') return failed(`expected an instant vector from Prometheus, got a ${data.resultType}`);
+  if (data.resultType !== 'vector')
+    return failed(`expected an instant vector from Prometheus, got a ${data.resultType}`);
   if (!Array.isArray(data.result)) return failed('Prometheus answered a vector that is not a list');
 
   const samples: Sample[] = [];
   for (const entry of data.result) {
     const labels = parseLabels(entry);
     if (!labels) return failed('Prometheus answered a series without its labels');
-    if (!('value' in entry)) return failed(`series ${formatLabels(labels)} has no plain value (native histograms are not read)`);
+    if (!('value' in entry))
+      return failed(`series ${formatLabels(labels)} has no plain value (native histograms are not read)`);
     const point = parsePoint(entry.value);
     if (!point.ok) return point;
     samples.push({ labels, value: point.value.value });
@@ -266,7 +282,8 @@ function parsePoint(raw: unknown): Reading<RangePoint> {
     return failed(`Prometheus answered a sample that is not [time, "value"]: ${excerpt(JSON.stringify(raw) ?? '')}`);
   }
   const value = parseSampleValue(raw[1]);
-  if (value === null) return failed(`Prometheus answered a sample value that is not a number: ${JSON.stringify(raw[1])}`);
+  if (value === null)
+    return failed(`Prometheus answered a sample value that is not a number: ${JSON.stringify(raw[1])}`);
   return reading({ at: Math.round(raw[0] * 1000), value });
 }
 
@@ -280,7 +297,8 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function parseSampleValue(text: string): number | null {
   const lower = text.trim().toLowerCase();
   if (lower === 'nan') return Number.NaN;
-  if (lower === '+inf' || lower === 'inf' || lower === '+infinity' || lower === 'infinity') return Number.POSITIVE_INFINITY;
+  if (lower === '+inf' || lower === 'inf' || lower === '+infinity' || lower === 'infinity')
+    return Number.POSITIVE_INFINITY;
   if (lower === '-inf' || lower === '-infinity') return Number.NEGATIVE_INFINITY;
   return DECIMAL.test(lower) ? Number(lower) : null;
 }

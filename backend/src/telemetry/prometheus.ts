@@ -141,7 +141,9 @@ function oneSeries(samples: Sample[], version: string, what: string): Reading<nu
   if (samples.length > 1) {
     const shown = samples.slice(0, 3).map((s) => formatLabels(s.labels));
     const more = samples.length > 3 ? ', …' : '';
-    return failed(`expected 1 series for ${version}, got ${samples.length} (${what} query: ${shown.join(', ')}${more})`);
+    return failed(
+      `expected 1 series for ${version}, got ${samples.length} (${what} query: ${shown.join(', ')}${more})`,
+    );
   }
   return reading(samples[0]!.value);
 }
@@ -164,7 +166,13 @@ async function observeCounts(gate: CountGate, scope: Scope): Promise<CountsObser
       cumulativeCounts(scope, templates, baseline),
       cumulativeCounts(scope, templates, canary),
     ]);
-    return { kind: 'counts', mode: 'cumulative', window: { from: scope.ctx.since, to: scope.at }, baseline: b, canary: c };
+    return {
+      kind: 'counts',
+      mode: 'cumulative',
+      window: { from: scope.ctx.since, to: scope.at },
+      baseline: b,
+      canary: c,
+    };
   }
 
   const window = scope.window(duration);
@@ -177,7 +185,12 @@ async function observeCounts(gate: CountGate, scope: Scope): Promise<CountsObser
 }
 
 /** Counters at `at`. A version with requests but no error series yet has zero errors. */
-async function cumulativeCounts(scope: Scope, templates: CountTemplates, version: string, at = scope.at): Promise<Reading<Counts>> {
+async function cumulativeCounts(
+  scope: Scope,
+  templates: CountTemplates,
+  version: string,
+  at = scope.at,
+): Promise<Reading<Counts>> {
   const [requests, errors] = await Promise.all([
     scope.query(templates.requests, version, null, at),
     scope.query(templates.errors, version, null, at),
@@ -185,7 +198,11 @@ async function cumulativeCounts(scope: Scope, templates: CountTemplates, version
   return toCounts(requests, errors, version);
 }
 
-function toCounts(requestsAnswer: Reading<Sample[]>, errorsAnswer: Reading<Sample[]>, version: string): Reading<Counts> {
+function toCounts(
+  requestsAnswer: Reading<Sample[]>,
+  errorsAnswer: Reading<Sample[]>,
+  version: string,
+): Reading<Counts> {
   if (!requestsAnswer.ok) return requestsAnswer;
   if (!errorsAnswer.ok) return errorsAnswer;
   const requests = oneSeries(requestsAnswer.value, version, 'requests');
@@ -199,7 +216,10 @@ function checkCounts(requests: number, errors: number, version: string): Reading
   if (Number.isNaN(requests) || Number.isNaN(errors)) {
     return noData(`counts for version ${version} are NaN (requests ${requests}, errors ${errors})`);
   }
-  for (const [what, value] of [['requests', requests], ['errors', errors]] as const) {
+  for (const [what, value] of [
+    ['requests', requests],
+    ['errors', errors],
+  ] as const) {
     if (!Number.isFinite(value) || value < 0) return failed(`${what} for version ${version} is not a count: ${value}`);
   }
   // An increase() is extrapolated per query; errors never exceed requests.
@@ -232,7 +252,12 @@ async function windowCounts(gate: CountGate, scope: Scope, version: string, wind
   return reading(counterIncrease(from, end.value));
 }
 
-async function windowedCounts(scope: Scope, templates: CountTemplates, version: string, window: Window): Promise<Reading<Counts>> {
+async function windowedCounts(
+  scope: Scope,
+  templates: CountTemplates,
+  version: string,
+  window: Window,
+): Promise<Reading<Counts>> {
   const [requests, errors] = await Promise.all([
     scope.query(templates.requests, version, window),
     scope.query(templates.errors, version, window),
@@ -284,7 +309,11 @@ async function canaryIsFresh(scope: Scope, template: string | null): Promise<Rea
   return reading(current.value !== earlier.value);
 }
 
-function withFreshness<T extends Counts | Histogram>(canary: Reading<T>, fresh: Reading<boolean> | null, window: Window): Reading<T> {
+function withFreshness<T extends Counts | Histogram>(
+  canary: Reading<T>,
+  fresh: Reading<boolean> | null,
+  window: Window,
+): Reading<T> {
   if (fresh === null || !canary.ok) return canary;
   if (!fresh.ok) return fresh;
   if (fresh.value) return canary;
@@ -312,7 +341,13 @@ function histogramOf(gate: LatencyGate): HistogramSource {
   return { metric, selector: given || VERSION_SELECTOR };
 }
 
-export function latencyQueries(gate: LatencyGate): { buckets: string; windowBuckets: string; count: string; quantile: string; samples: string } {
+export function latencyQueries(gate: LatencyGate): {
+  buckets: string;
+  windowBuckets: string;
+  count: string;
+  quantile: string;
+  samples: string;
+} {
   const { metric, selector } = histogramOf(gate);
   const bucket = `${metric}_bucket{${selector}}`;
   return {
@@ -345,11 +380,21 @@ async function observeLatency(gate: LatencyGate, scope: Scope): Promise<Observat
   return histogramObservation('window', window, b, withFreshness(c, fresh, window));
 }
 
-function histogramObservation(mode: HistogramObservation['mode'], window: Window, baseline: Reading<Histogram>, canary: Reading<Histogram>): HistogramObservation {
+function histogramObservation(
+  mode: HistogramObservation['mode'],
+  window: Window,
+  baseline: Reading<Histogram>,
+  canary: Reading<Histogram>,
+): HistogramObservation {
   return { kind: 'histogram', mode, window, baseline, canary };
 }
 
-async function readHistogram(scope: Scope, template: string, version: string, window: Window | null): Promise<Reading<Histogram>> {
+async function readHistogram(
+  scope: Scope,
+  template: string,
+  version: string,
+  window: Window | null,
+): Promise<Reading<Histogram>> {
   const answer = await scope.query(template, version, window);
   if (!answer.ok) return answer;
   return toHistogram(answer.value, version);
@@ -361,10 +406,14 @@ export function toHistogram(samples: Sample[], version: string): Reading<Histogr
   const buckets: Histogram['buckets'] = [];
   for (const sample of samples) {
     const le = sample.labels.le === undefined ? null : parseSampleValue(sample.labels.le);
-    if (le === null || Number.isNaN(le)) return failed(`histogram bucket for ${version} without a valid le label: ${formatLabels(sample.labels)}`);
-    if (buckets.some((b) => b.le === le)) return failed(`expected 1 series per bucket for ${version}, got several with le="${sample.labels.le}"`);
-    if (Number.isNaN(sample.value)) return noData(`histogram bucket le="${sample.labels.le}" for version ${version} is NaN`);
-    if (!Number.isFinite(sample.value) || sample.value < 0) return failed(`histogram bucket le="${sample.labels.le}" for version ${version} is not a count: ${sample.value}`);
+    if (le === null || Number.isNaN(le))
+      return failed(`histogram bucket for ${version} without a valid le label: ${formatLabels(sample.labels)}`);
+    if (buckets.some((b) => b.le === le))
+      return failed(`expected 1 series per bucket for ${version}, got several with le="${sample.labels.le}"`);
+    if (Number.isNaN(sample.value))
+      return noData(`histogram bucket le="${sample.labels.le}" for version ${version} is NaN`);
+    if (!Number.isFinite(sample.value) || sample.value < 0)
+      return failed(`histogram bucket le="${sample.labels.le}" for version ${version} is not a count: ${sample.value}`);
     buckets.push({ le, count: sample.value });
   }
   buckets.sort((a, b) => a.le - b.le);
@@ -397,7 +446,12 @@ async function observeQuery(gate: QueryGate, scope: Scope): Promise<ValueObserva
   return valueObservation(scope.instant(), value, samples, canary);
 }
 
-function valueObservation(window: Window, value: Reading<Sample[]>, samples: Reading<Sample[]> | null, version: string): ValueObservation {
+function valueObservation(
+  window: Window,
+  value: Reading<Sample[]>,
+  samples: Reading<Sample[]> | null,
+  version: string,
+): ValueObservation {
   const observation: ValueObservation = {
     kind: 'value',
     window,
@@ -405,7 +459,8 @@ function valueObservation(window: Window, value: Reading<Sample[]>, samples: Rea
   };
   if (samples === null) return observation;
   const count = samples.ok ? oneSeries(samples.value, version, 'samples') : samples;
-  const checked = count.ok && Number.isNaN(count.value) ? noData(`the samples query for version ${version} returned NaN`) : count;
+  const checked =
+    count.ok && Number.isNaN(count.value) ? noData(`the samples query for version ${version} returned NaN`) : count;
   return { ...observation, samples: checked };
 }
 
@@ -443,11 +498,17 @@ export interface RangeRequest {
  * latest, and any point newer than that is dropped: the newest bucket is
  * still being filled and would read low.
  */
-export async function queryRange(options: PrometheusOptions, request: RangeRequest): Promise<Record<string, Reading<RangePoint[]>>> {
+export async function queryRange(
+  options: PrometheusOptions,
+  request: RangeRequest,
+): Promise<Record<string, Reading<RangePoint[]>>> {
   return queryRangeWith(new PrometheusApi(options), request);
 }
 
-async function queryRangeWith(api: PrometheusApi, request: RangeRequest): Promise<Record<string, Reading<RangePoint[]>>> {
+async function queryRangeWith(
+  api: PrometheusApi,
+  request: RangeRequest,
+): Promise<Record<string, Reading<RangePoint[]>>> {
   const problem = rangeProblem(request);
   const cutoff = request.now - request.lagMs;
   const end = Math.min(request.end, cutoff);
@@ -463,7 +524,8 @@ async function queryRangeWith(api: PrometheusApi, request: RangeRequest): Promis
       const answer = await api.range(query, request.start, end, request.stepMs, request.timeoutMs);
       if (!answer.ok) return [version, answer];
       if (answer.value.length === 0) return [version, noData(`no series for version ${version} (range query)`)];
-      if (answer.value.length > 1) return [version, failed(`expected 1 series for ${version}, got ${answer.value.length} (range query)`)];
+      if (answer.value.length > 1)
+        return [version, failed(`expected 1 series for ${version}, got ${answer.value.length} (range query)`)];
       return [version, reading(answer.value[0]!.points.filter((p) => p.at <= cutoff))];
     }),
   );
@@ -476,6 +538,7 @@ function rangeProblem(request: RangeRequest): string | null {
   }
   if (request.stepMs <= 0) return 'range query: stepMs must be positive';
   if (request.end < request.start) return 'range query: end must not be before start';
-  if (request.window !== undefined && !new RegExp(DURATION_PATTERN).test(request.window)) return `range query: window is not a duration: "${request.window}"`;
+  if (request.window !== undefined && !new RegExp(DURATION_PATTERN).test(request.window))
+    return `range query: window is not a duration: "${request.window}"`;
   return null;
 }

@@ -34,9 +34,15 @@ function throughputAt(now: () => number) {
 test('a throughput gate is judged at now minus the lag, so the half-filled newest bucket never fails it', async () => {
   let driver: TickDriver | null = null;
   const rate = throughputAt(() => driver!.now);
-  fake.on(() => true, (q: ReceivedQuery) => single(rate(q.time)));
+  fake.on(
+    () => true,
+    (q: ReceivedQuery) => single(rate(q.time)),
+  );
   const policy = aPolicy({
-    steps: [{ weight: 10, minDuration: '15s' }, { weight: 50, minDuration: '15s' }],
+    steps: [
+      { weight: 10, minDuration: '15s' },
+      { weight: 50, minDuration: '15s' },
+    ],
     gates: [{ name: 'throughput', kind: 'query', provider: 'prometheus', query: THROUGHPUT, op: '>=', threshold: 3 }],
     limits: { tickInterval: '5s', telemetryLag: '15s', failTicks: 1 },
   });
@@ -73,7 +79,17 @@ test('a replayed range ends at now minus the lag and drops a newer point even wh
 
   const points = await queryRange(
     { url: fake.url },
-    { query: THROUGHPUT, service: 'checkout', versions: ['v2'], start: now - 300_000, end: now, stepMs: 30_000, now, lagMs: LAG_MS, timeoutMs: 2000 },
+    {
+      query: THROUGHPUT,
+      service: 'checkout',
+      versions: ['v2'],
+      start: now - 300_000,
+      end: now,
+      stepMs: 30_000,
+      now,
+      lagMs: LAG_MS,
+      timeoutMs: 2000,
+    },
   );
 
   const v2 = points.v2!;
@@ -81,6 +97,9 @@ test('a replayed range ends at now minus the lag and drops a newer point even wh
   const values = v2.ok ? v2.value : [];
   assert.equal(values.length, 10);
   assert.ok(values.every((p) => p.value === 3.8 && p.at <= now - LAG_MS));
-  assert.ok(values.every((p) => p.value >= 3), 'every judged point meets the rule');
+  assert.ok(
+    values.every((p) => p.value >= 3),
+    'every judged point meets the rule',
+  );
   assert.equal(fake.received[0]!.end, now - LAG_MS);
 });

@@ -24,7 +24,17 @@ test('a p99 of +Inf is read as Infinity and fails "p99 under 0.5 s" once confirm
   fake.on(/histogram_quantile/, single('+Inf'));
   fake.on(/_count/, single('800'));
   const policy = aPolicy({
-    gates: [{ name: 'p99', kind: 'latency', provider: 'prometheus', threshold: 0.5, quantile: 0.99, window: '1m', minSamples: 100 }],
+    gates: [
+      {
+        name: 'p99',
+        kind: 'latency',
+        provider: 'prometheus',
+        threshold: 0.5,
+        quantile: 0.99,
+        window: '1m',
+        minSamples: 100,
+      },
+    ],
     limits: { tickInterval: '5s', failTicks: 2 },
   });
   const driver = new TickDriver({ provider: new PrometheusProvider({ url: fake.url }), policy });
@@ -46,8 +56,22 @@ test('a p99 of +Inf is read as Infinity and fails "p99 under 0.5 s" once confirm
 
 test('requests slower than the highest finite bucket count as slow and fail a slow-fraction rule', async () => {
   // Every canary request landed in the +Inf bucket only: beyond 2.5 s.
-  fake.on(/version="v1"/, vector({ metric: { le: '0.5' }, value: '9990' }, { metric: { le: '2.5' }, value: '10000' }, { metric: { le: '+Inf' }, value: '10000' }));
-  fake.on(/version="v2"/, vector({ metric: { le: '0.5' }, value: '0' }, { metric: { le: '2.5' }, value: '0' }, { metric: { le: '+Inf' }, value: '300' }));
+  fake.on(
+    /version="v1"/,
+    vector(
+      { metric: { le: '0.5' }, value: '9990' },
+      { metric: { le: '2.5' }, value: '10000' },
+      { metric: { le: '+Inf' }, value: '10000' },
+    ),
+  );
+  fake.on(
+    /version="v2"/,
+    vector(
+      { metric: { le: '0.5' }, value: '0' },
+      { metric: { le: '2.5' }, value: '0' },
+      { metric: { le: '+Inf' }, value: '300' },
+    ),
+  );
   const policy = aPolicy({
     gates: [{ name: 'slow', kind: 'latency', provider: 'prometheus', threshold: 0.5, maxFraction: 0.05, window: '1m' }],
     limits: { tickInterval: '5s', failTicks: 1 },
@@ -65,8 +89,20 @@ test('requests slower than the highest finite bucket count as slow and fail a sl
 test('a value of -Inf compares too: it meets an "under" rule instead of reading as no data', async () => {
   fake.on(() => true, single('-Inf'));
   const policy = aPolicy({
-    steps: [{ weight: 10, minDuration: '0s' }, { weight: 50, minDuration: '0s' }],
-    gates: [{ name: 'delta', kind: 'query', provider: 'prometheus', query: 'deriv(queue_depth{version="$version"}[1m])', op: '<', threshold: 0 }],
+    steps: [
+      { weight: 10, minDuration: '0s' },
+      { weight: 50, minDuration: '0s' },
+    ],
+    gates: [
+      {
+        name: 'delta',
+        kind: 'query',
+        provider: 'prometheus',
+        query: 'deriv(queue_depth{version="$version"}[1m])',
+        op: '<',
+        threshold: 0,
+      },
+    ],
   });
   const driver = new TickDriver({ provider: new PrometheusProvider({ url: fake.url }), policy });
 

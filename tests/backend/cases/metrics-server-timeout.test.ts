@@ -25,7 +25,10 @@ beforeEach(() => fake.reset());
 /** A step with no minimum time: any pass would advance at once. */
 function policyWith(queryTimeout: string) {
   return aPolicy({
-    steps: [{ weight: 10, minDuration: '0s' }, { weight: 50, minDuration: '0s' }],
+    steps: [
+      { weight: 10, minDuration: '0s' },
+      { weight: 50, minDuration: '0s' },
+    ],
     gates: [
       { name: 'error-rate', kind: 'error-rate', provider: 'prometheus' },
       { name: 'p99', kind: 'latency', provider: 'prometheus', threshold: 0.5, quantile: 0.99 },
@@ -58,7 +61,10 @@ test('a Prometheus that answers 503 timeout is an error each tick and pauses the
   assert.deepEqual(decisions, ['hold', 'hold', 'pause']);
   assert.equal(driver.rollout.phase, 'paused');
   assert.equal(driver.rollout.stepIndex, 0);
-  assert.match(driver.rollout.pauseReason ?? '', /^telemetry failed for 3 ticks in a row: error-rate error: Prometheus answered HTTP 503/);
+  assert.match(
+    driver.rollout.pauseReason ?? '',
+    /^telemetry failed for 3 ticks in a row: error-rate error: Prometheus answered HTTP 503/,
+  );
 });
 
 test('a Prometheus that never answers is cut off by the policy query timeout, an error each tick, then a pause', async () => {
@@ -76,7 +82,10 @@ test('a Prometheus that never answers is cut off by the policy query timeout, an
 });
 
 test('a proxy answering an HTML error page instead of Prometheus is an error with its status and first words', async () => {
-  fake.on(() => true, proxyPage(504, '<html><body><h1>504 Gateway Time-out</h1>The server didn\'t respond in time.</body></html>'));
+  fake.on(
+    () => true,
+    proxyPage(504, "<html><body><h1>504 Gateway Time-out</h1>The server didn't respond in time.</body></html>"),
+  );
   const driver = new TickDriver({ provider: new PrometheusProvider({ url: fake.url }), policy: policyWith('5s') });
 
   const decisions = await threeTicks(

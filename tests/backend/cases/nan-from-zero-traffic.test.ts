@@ -28,7 +28,10 @@ test('a NaN from zero traffic is inconclusive for every gate kind, never a pass,
   // Every query answers NaN, as ratios and quantiles over no requests do.
   fake.on(() => true, single('NaN'));
   const policy = aPolicy({
-    steps: [{ weight: 10, minDuration: '0s' }, { weight: 50, minDuration: '0s' }],
+    steps: [
+      { weight: 10, minDuration: '0s' },
+      { weight: 50, minDuration: '0s' },
+    ],
     gates: [
       { name: 'ratio-query', kind: 'query', provider: 'prometheus', query: RATIO, op: '<', threshold: 0.01 },
       { name: 'p99', kind: 'latency', provider: 'prometheus', threshold: 0.5, quantile: 0.99, window: '1m' },
@@ -68,7 +71,10 @@ test('a NaN from zero traffic is inconclusive for every gate kind, never a pass,
 test('the same query with a real value under the limit passes, so NaN is what holds it', async () => {
   fake.on(() => true, single('0.004'));
   const policy = aPolicy({
-    steps: [{ weight: 10, minDuration: '0s' }, { weight: 50, minDuration: '0s' }],
+    steps: [
+      { weight: 10, minDuration: '0s' },
+      { weight: 50, minDuration: '0s' },
+    ],
     gates: [{ name: 'ratio-query', kind: 'query', provider: 'prometheus', query: RATIO, op: '<', threshold: 0.01 }],
   });
   const driver = new TickDriver({ provider: new PrometheusProvider({ url: fake.url }), policy });

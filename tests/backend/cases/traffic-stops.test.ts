@@ -30,10 +30,16 @@ test('when canary traffic stops, later ticks are no data, the weight is held and
   // The router's counters move 1 s before each tick: 500 canary requests for ticks 1–3, then none.
   new RouterCounters()
     .set('v1', growing({ from: T0 - 600_000 + 4000, everyMs: TICK, perTick: { requests: 5000, errors: 2 } }))
-    .set('v2', growing({ from: T0 + TICK - 1000, everyMs: TICK, perTick: { requests: 500, errors: 0 }, until: T0 + 3 * TICK }))
+    .set(
+      'v2',
+      growing({ from: T0 + TICK - 1000, everyMs: TICK, perTick: { requests: 500, errors: 0 }, until: T0 + 3 * TICK }),
+    )
     .install(fake);
   const policy = aPolicy({
-    steps: [{ weight: 10, minDuration: '20s' }, { weight: 50, minDuration: '20s' }],
+    steps: [
+      { weight: 10, minDuration: '20s' },
+      { weight: 50, minDuration: '20s' },
+    ],
     gates: [
       { name: 'window-ratio', kind: 'error-ratio', provider: 'prometheus', max: 0.05, window: '1m', minSamples: 100 },
       { name: 'error-rate', kind: 'error-rate', provider: 'prometheus' },
@@ -70,9 +76,15 @@ test('when canary traffic stops, later ticks are no data, the weight is held and
     assert.equal(tick.result('window-ratio').verdict, 'inconclusive', `tick ${tick.n}`);
     assert.equal(tick.result('window-ratio').inconclusive, 'no-data');
     // The window reaches back to the rollout's start at most, so its length grows tick by tick.
-    assert.match(tick.result('window-ratio').reason, /^no new canary requests since the last tick \(1500 in the last \d+s, all older\)$/);
+    assert.match(
+      tick.result('window-ratio').reason,
+      /^no new canary requests since the last tick \(1500 in the last \d+s, all older\)$/,
+    );
     assert.equal(tick.result('error-rate').inconclusive, 'no-data');
-    assert.equal(tick.result('error-rate').reason, 'no new canary requests since the last tick (1000 in this step so far)');
+    assert.equal(
+      tick.result('error-rate').reason,
+      'no new canary requests since the last tick (1000 in this step so far)',
+    );
     assert.equal(tick.rollout.desired.weight, 10);
   }
   assert.deepEqual(

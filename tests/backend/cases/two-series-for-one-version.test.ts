@@ -13,7 +13,8 @@ import { TickDriver, aPolicy } from '../../support/tick-driver.ts';
  * never an average. The rule holds for every query Sentra aggregates.
  */
 
-const SUCCESS = 'sum by (handler) (rate(http_ok_total{version="$version"}[1m])) / sum by (handler) (rate(http_total{version="$version"}[1m]))';
+const SUCCESS =
+  'sum by (handler) (rate(http_ok_total{version="$version"}[1m])) / sum by (handler) (rate(http_total{version="$version"}[1m]))';
 
 let fake: FakePrometheus;
 before(async () => {
@@ -25,10 +26,16 @@ beforeEach(() => fake.reset());
 test('two series for one version are an error, never the first or an average, and pause the rollout after the error budget', async () => {
   fake.on(
     () => true,
-    vector({ metric: { handler: '/checkout', version: 'v2' }, value: '0.99' }, { metric: { handler: '/cart', version: 'v2' }, value: '0.40' }),
+    vector(
+      { metric: { handler: '/checkout', version: 'v2' }, value: '0.99' },
+      { metric: { handler: '/cart', version: 'v2' }, value: '0.40' },
+    ),
   );
   const policy = aPolicy({
-    steps: [{ weight: 10, minDuration: '0s' }, { weight: 50, minDuration: '0s' }],
+    steps: [
+      { weight: 10, minDuration: '0s' },
+      { weight: 50, minDuration: '0s' },
+    ],
     gates: [{ name: 'success-rate', kind: 'query', provider: 'prometheus', query: SUCCESS, op: '>=', threshold: 0.95 }],
     limits: { tickInterval: '5s', errorTicks: 3, failTicks: 1 },
   });
@@ -39,7 +46,10 @@ test('two series for one version are an error, never the first or an average, an
     const tick = await driver.tick();
     const result = tick.result('success-rate');
     assert.equal(result.verdict, 'error');
-    assert.equal(result.reason, 'expected 1 series for v2, got 2 (value query: {handler="/checkout", version="v2"}, {handler="/cart", version="v2"})');
+    assert.equal(
+      result.reason,
+      'expected 1 series for v2, got 2 (value query: {handler="/checkout", version="v2"}, {handler="/cart", version="v2"})',
+    );
     assert.equal(result.observed, null);
     decisions.push(tick.decision.kind);
   }
@@ -47,16 +57,26 @@ test('two series for one version are an error, never the first or an average, an
   assert.deepEqual(decisions, ['hold', 'hold', 'pause']);
   assert.equal(driver.rollout.phase, 'paused');
   assert.equal(driver.rollout.desired.weight, 10);
-  assert.match(driver.rollout.pauseReason ?? '', /^telemetry failed for 3 ticks in a row: success-rate error: expected 1 series for v2, got 2/);
+  assert.match(
+    driver.rollout.pauseReason ?? '',
+    /^telemetry failed for 3 ticks in a row: success-rate error: expected 1 series for v2, got 2/,
+  );
 });
 
 test('counter and histogram queries keep the same rule: several series for a version are an error', async () => {
-  fake.on(/^sum by \(pod\) \(requests/, vector({ metric: { pod: 'a' }, value: '1000' }, { metric: { pod: 'b' }, value: '900' }));
+  fake.on(
+    /^sum by \(pod\) \(requests/,
+    vector({ metric: { pod: 'a' }, value: '1000' }, { metric: { pod: 'b' }, value: '900' }),
+  );
   fake.on(/^sum by \(pod\) \(errors/, EMPTY);
   fake.on(/latency_seconds_bucket/, (q) =>
     q.query.includes('"v1"')
       ? vector({ metric: { le: '0.5' }, value: '10' }, { metric: { le: '+Inf' }, value: '12' })
-      : vector({ metric: { le: '0.5' }, value: '10' }, { metric: { le: '0.5' }, value: '11' }, { metric: { le: '+Inf' }, value: '12' }),
+      : vector(
+          { metric: { le: '0.5' }, value: '10' },
+          { metric: { le: '0.5' }, value: '11' },
+          { metric: { le: '+Inf' }, value: '12' },
+        ),
   );
   const policy = aPolicy({
     gates: [

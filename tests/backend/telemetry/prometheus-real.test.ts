@@ -34,7 +34,12 @@ let provider: PrometheusProvider;
 
 before(async () => {
   const registry = new Registry();
-  const requests = new Counter({ name: 'sentra_router_requests_total', help: 'requests', labelNames: ['service', 'version', 'code'], registers: [registry] });
+  const requests = new Counter({
+    name: 'sentra_router_requests_total',
+    help: 'requests',
+    labelNames: ['service', 'version', 'code'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'sentra_router_request_duration_seconds',
     help: 'duration',
@@ -67,7 +72,16 @@ after(async () => {
 
 function aContext(): ObserveContext {
   const now = Date.now();
-  return { service: 'checkout', baseline: 'v1', canary: 'v2', now, lagMs: 0, timeoutMs: 5000, windowEnd: null, since: now - 60_000 };
+  return {
+    service: 'checkout',
+    baseline: 'v1',
+    canary: 'v2',
+    now,
+    lagMs: 0,
+    timeoutMs: 5000,
+    windowEnd: null,
+    since: now - 60_000,
+  };
 }
 
 const errorRate: Gate = { name: 'errors', kind: 'error-rate', provider: 'prometheus' };
@@ -137,7 +151,14 @@ test('a real Prometheus answers the duration histogram per version, bucket by bu
   const canary = ok(obs.canary);
   assert.deepEqual(
     canary.buckets.map((b) => [b.le, b.count]),
-    [[0.05, 150], [0.1, 150], [0.25, 150], [0.5, 200], [1, 200], [Number.POSITIVE_INFINITY, 203]],
+    [
+      [0.05, 150],
+      [0.1, 150],
+      [0.25, 150],
+      [0.5, 200],
+      [1, 200],
+      [Number.POSITIVE_INFINITY, 203],
+    ],
   );
   assert.equal(canary.count, 203);
   assert.equal(ok(obs.baseline).count, 1007);
@@ -145,8 +166,23 @@ test('a real Prometheus answers the duration histogram per version, bucket by bu
 
 test('the windowed default queries run on a real Prometheus: counters that did not move increase by zero', async () => {
   const ratio: Gate = { name: 'ratio', kind: 'error-ratio', provider: 'prometheus', max: 0.01, window: '30s' };
-  const slow: Gate = { name: 'slow', kind: 'latency', provider: 'prometheus', threshold: 0.5, maxFraction: 0.1, window: '30s' };
-  const p99: Gate = { name: 'p99', kind: 'latency', provider: 'prometheus', threshold: 0.5, quantile: 0.99, window: '30s', minSamples: 1 };
+  const slow: Gate = {
+    name: 'slow',
+    kind: 'latency',
+    provider: 'prometheus',
+    threshold: 0.5,
+    maxFraction: 0.1,
+    window: '30s',
+  };
+  const p99: Gate = {
+    name: 'p99',
+    kind: 'latency',
+    provider: 'prometheus',
+    threshold: 0.5,
+    quantile: 0.99,
+    window: '30s',
+    minSamples: 1,
+  };
 
   const [counts, buckets, quantile] = await Promise.all([ratio, slow, p99].map((g) => provider.observe(g, aContext())));
 
@@ -159,21 +195,38 @@ test('the windowed default queries run on a real Prometheus: counters that did n
 });
 
 test('a real Prometheus sends +Inf, NaN, several series and bad queries the way the provider reads them', async () => {
-  const query = (q: string): Gate => ({ name: 'q', kind: 'query', provider: 'prometheus', query: q, op: '<', threshold: 1 });
+  const query = (q: string): Gate => ({
+    name: 'q',
+    kind: 'query',
+    provider: 'prometheus',
+    query: q,
+    op: '<',
+    threshold: 1,
+  });
   const selector = 'sentra_router_requests_total{service="$service",version="$version"}';
 
   const [inf, nan, ratio, several, bad] = await Promise.all(
-    [`sum(${selector}) / 0`, `sum(${selector}) * 0 / 0`, `sum(${selector.replace('}', ',code=~"5.."}')}) / sum(${selector})`, `sum by (code) (${selector})`, `sum(${selector}`].map((q) =>
-      provider.observe(query(q), aContext()),
-    ),
+    [
+      `sum(${selector}) / 0`,
+      `sum(${selector}) * 0 / 0`,
+      `sum(${selector.replace('}', ',code=~"5.."}')}) / sum(${selector})`,
+      `sum by (code) (${selector})`,
+      `sum(${selector}`,
+    ].map((q) => provider.observe(query(q), aContext())),
   );
 
   const value = (o: Observation | undefined) => (o?.kind === 'value' ? o.value : assert.fail('not a value'));
   assert.equal(ok(value(inf)), Number.POSITIVE_INFINITY);
   assert.ok(Number.isNaN(ok(value(nan))));
   assert.equal(ok(value(ratio)), 3 / 203);
-  assert.match((value(several) as { reason: string }).reason, /^expected 1 series for v2, got 2 \(value query: \{code="200"\}, \{code="500"\}\)$/);
-  assert.match((value(bad) as { reason: string }).reason, /^Prometheus answered HTTP 400 \(bad_data\): invalid parameter "query": .*parse error/);
+  assert.match(
+    (value(several) as { reason: string }).reason,
+    /^expected 1 series for v2, got 2 \(value query: \{code="200"\}, \{code="500"\}\)$/,
+  );
+  assert.match(
+    (value(bad) as { reason: string }).reason,
+    /^Prometheus answered HTTP 400 \(bad_data\): invalid parameter "query": .*parse error/,
+  );
 });
 
 test('a range query on a real Prometheus returns the served counter per version, no point newer than now minus the lag', async () => {
@@ -181,7 +234,10 @@ test('a range query on a real Prometheus returns the served counter per version,
 
   const points = await rangeOfTotals(now);
 
-  for (const [version, total] of [['v1', 1007], ['v2', 203]] as const) {
+  for (const [version, total] of [
+    ['v1', 1007],
+    ['v2', 203],
+  ] as const) {
     const series = ok(points[version]!);
     assert.ok(series.length >= 2, `${version} has points`);
     assert.ok(series.every((p) => p.value === total && p.at <= now - RANGE_LAG_MS));

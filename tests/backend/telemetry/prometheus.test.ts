@@ -3,12 +3,39 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import type { CountsObservation, HistogramObservation, Observation, Reading, ValueObservation } from '../../../backend/src/domain/gates/observation.ts';
-import type { ErrorRateGate, ErrorRatioGate, Gate, LatencyGate, QueryGate } from '../../../backend/src/domain/gates/schemas.ts';
-import { DEFAULT_COUNT_QUERIES, PrometheusProvider, parseSampleValue, queryRange } from '../../../backend/src/telemetry/prometheus.ts';
+import type {
+  CountsObservation,
+  HistogramObservation,
+  Observation,
+  Reading,
+  ValueObservation,
+} from '../../../backend/src/domain/gates/observation.ts';
+import type {
+  ErrorRateGate,
+  ErrorRatioGate,
+  Gate,
+  LatencyGate,
+  QueryGate,
+} from '../../../backend/src/domain/gates/schemas.ts';
+import {
+  DEFAULT_COUNT_QUERIES,
+  PrometheusProvider,
+  parseSampleValue,
+  queryRange,
+} from '../../../backend/src/telemetry/prometheus.ts';
 import type { ObserveContext } from '../../../backend/src/telemetry/types.ts';
 import { RouterCounters } from '../../fixtures/prometheus/router-counters.ts';
-import { EMPTY, HANG, errors, matrix, proxyPage, scalar, single, startFakePrometheus, vector } from '../../fixtures/prometheus/server.ts';
+import {
+  EMPTY,
+  HANG,
+  errors,
+  matrix,
+  proxyPage,
+  scalar,
+  single,
+  startFakePrometheus,
+  vector,
+} from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus } from '../../fixtures/prometheus/server.ts';
 import { T0 } from '../../support/tick-driver.ts';
 
@@ -29,9 +56,28 @@ function aContext(overrides: Partial<ObserveContext> = {}): ObserveContext {
 }
 
 const errorRate: ErrorRateGate = { name: 'errors', kind: 'error-rate', provider: 'prometheus' };
-const errorRatio: ErrorRatioGate = { name: 'ratio', kind: 'error-ratio', provider: 'prometheus', max: 0.01, window: '1m' };
-const latency: LatencyGate = { name: 'latency', kind: 'latency', provider: 'prometheus', threshold: 0.5, maxFraction: 0.05 };
-const p99: LatencyGate = { name: 'p99', kind: 'latency', provider: 'prometheus', threshold: 0.5, quantile: 0.99, window: '1m' };
+const errorRatio: ErrorRatioGate = {
+  name: 'ratio',
+  kind: 'error-ratio',
+  provider: 'prometheus',
+  max: 0.01,
+  window: '1m',
+};
+const latency: LatencyGate = {
+  name: 'latency',
+  kind: 'latency',
+  provider: 'prometheus',
+  threshold: 0.5,
+  maxFraction: 0.05,
+};
+const p99: LatencyGate = {
+  name: 'p99',
+  kind: 'latency',
+  provider: 'prometheus',
+  threshold: 0.5,
+  quantile: 0.99,
+  window: '1m',
+};
 const queryGate: QueryGate = {
   name: 'success',
   kind: 'query',
@@ -90,7 +136,10 @@ describe('sample values', () => {
 
 describe('counts for error-rate and error-ratio gates', () => {
   test('reads the router counters per version at now minus the lag, as cumulative counts', async () => {
-    new RouterCounters().set('v1', { requests: 20_000, errors: 3 }).set('v2', { requests: 2000, errors: 40 }).install(fake);
+    new RouterCounters()
+      .set('v1', { requests: 20_000, errors: 3 })
+      .set('v2', { requests: 2000, errors: 40 })
+      .install(fake);
 
     const obs = counts(await provider.observe(errorRate, aContext()));
 
@@ -127,12 +176,19 @@ describe('counts for error-rate and error-ratio gates', () => {
 
     const obs = counts(await provider.observe(errorRate, aContext()));
 
-    assert.deepEqual(problem(obs.canary), { ok: false, kind: 'no-data', reason: 'no series for version v2 (requests query)' });
+    assert.deepEqual(problem(obs.canary), {
+      ok: false,
+      kind: 'no-data',
+      reason: 'no series for version v2 (requests query)',
+    });
     assert.equal(obs.baseline.ok, true);
   });
 
   test('turns NaN counts into no data', async () => {
-    const gate: ErrorRateGate = { ...errorRate, query: { requests: 'reqs{v="$version"}', errors: 'errs{v="$version"}' } };
+    const gate: ErrorRateGate = {
+      ...errorRate,
+      query: { requests: 'reqs{v="$version"}', errors: 'errs{v="$version"}' },
+    };
     fake.on(/reqs/, single('NaN'));
     fake.on(/errs/, single('0'));
 
@@ -143,7 +199,10 @@ describe('counts for error-rate and error-ratio gates', () => {
   });
 
   test('refuses two series for one version as an error instead of taking the first', async () => {
-    const gate: ErrorRateGate = { ...errorRate, query: { requests: 'sum by (handler) (reqs{v="$version"})', errors: 'errs{v="$version"}' } };
+    const gate: ErrorRateGate = {
+      ...errorRate,
+      query: { requests: 'sum by (handler) (reqs{v="$version"})', errors: 'errs{v="$version"}' },
+    };
     fake.on(/reqs/, vector({ metric: { handler: '/a' }, value: '100' }, { metric: { handler: '/b' }, value: '50' }));
     fake.on(/errs/, EMPTY);
 
@@ -151,11 +210,17 @@ describe('counts for error-rate and error-ratio gates', () => {
 
     const canary = problem(obs.canary);
     assert.equal(canary.kind, 'error');
-    assert.match(canary.reason, /^expected 1 series for v2, got 2 \(requests query: \{handler="\/a"\}, \{handler="\/b"\}\)$/);
+    assert.match(
+      canary.reason,
+      /^expected 1 series for v2, got 2 \(requests query: \{handler="\/a"\}, \{handler="\/b"\}\)$/,
+    );
   });
 
   test('fills $service and $version as PromQL strings, so a quote in a version cannot escape its matcher', async () => {
-    const gate: ErrorRateGate = { ...errorRate, query: { requests: 'r{s="$service",v="$version"}', errors: 'e{v="$version"}' } };
+    const gate: ErrorRateGate = {
+      ...errorRate,
+      query: { requests: 'r{s="$service",v="$version"}', errors: 'e{v="$version"}' },
+    };
     fake.on(() => true, EMPTY);
 
     await provider.observe(gate, aContext({ canary: 'v2"} or vector(1) or x{a="', service: 'a\\b' }));
@@ -175,7 +240,16 @@ describe('counts for error-rate and error-ratio gates', () => {
     assert.deepEqual(obs.window, { from: NOW - 2000 - 60_000, to: NOW - 2000 });
     assert.deepEqual(obs.canary, { ok: true, value: { requests: 600, errors: 6 } });
     assert.deepEqual(obs.baseline, { ok: true, value: { requests: 6000, errors: 0 } });
-    assert.ok(fake.received.some((q) => q.query === DEFAULT_COUNT_QUERIES.windowRequests.replace('$service', 'checkout').replace('$version', 'v2').replace('$window', '1m')));
+    assert.ok(
+      fake.received.some(
+        (q) =>
+          q.query ===
+          DEFAULT_COUNT_QUERIES.windowRequests
+            .replace('$service', 'checkout')
+            .replace('$version', 'v2')
+            .replace('$window', '1m'),
+      ),
+    );
   });
 
   test('never lets a window reach back before the rollout started', async () => {
@@ -188,7 +262,10 @@ describe('counts for error-rate and error-ratio gates', () => {
   });
 
   test('subtracts counter queries without $window at both ends of the window', async () => {
-    const gate: ErrorRatioGate = { ...errorRatio, query: { requests: 'sum(reqs{v="$version"})', errors: 'sum(errs{v="$version"})' } };
+    const gate: ErrorRatioGate = {
+      ...errorRatio,
+      query: { requests: 'sum(reqs{v="$version"})', errors: 'sum(errs{v="$version"})' },
+    };
     const at = NOW - 2000;
     fake.on(/reqs/, (q) => single(q.time === at ? 900 : 300));
     fake.on(/errs/, (q) => single(q.time === at ? 12 : 2));
@@ -222,8 +299,22 @@ describe('histograms for latency gates', () => {
   const buckets = (counts: [string, string][]) => vector(...counts.map(([le, v]) => ({ metric: { le }, value: v })));
 
   test('reads buckets summed by le, sorted, with the +Inf bucket as the total', async () => {
-    fake.on(forVersion('v1'), buckets([['+Inf', '1000'], ['0.1', '700'], ['0.5', '990']]));
-    fake.on(forVersion('v2'), buckets([['0.5', '80'], ['+Inf', '100'], ['0.1', '20']]));
+    fake.on(
+      forVersion('v1'),
+      buckets([
+        ['+Inf', '1000'],
+        ['0.1', '700'],
+        ['0.5', '990'],
+      ]),
+    );
+    fake.on(
+      forVersion('v2'),
+      buckets([
+        ['0.5', '80'],
+        ['+Inf', '100'],
+        ['0.1', '20'],
+      ]),
+    );
 
     const obs = histogram(await provider.observe(latency, aContext()));
 
@@ -239,26 +330,62 @@ describe('histograms for latency gates', () => {
         count: 100,
       },
     });
-    assert.ok(fake.received.some((q) => q.query === 'sum by (le) (sentra_router_request_duration_seconds_bucket{service="checkout",version="v2"})'));
+    assert.ok(
+      fake.received.some(
+        (q) =>
+          q.query === 'sum by (le) (sentra_router_request_duration_seconds_bucket{service="checkout",version="v2"})',
+      ),
+    );
   });
 
   test('reads a windowed latency gate as increases of its own histogram and selector, from the rollout start at the earliest', async () => {
-    const gate: LatencyGate = { ...latency, window: '5m', query: { histogram: 'http_seconds', selector: '{app="$service", track="$version"}' } };
-    fake.on(() => true, buckets([['1', '3'], ['+Inf', '4']]));
+    const gate: LatencyGate = {
+      ...latency,
+      window: '5m',
+      query: { histogram: 'http_seconds', selector: '{app="$service", track="$version"}' },
+    };
+    fake.on(
+      () => true,
+      buckets([
+        ['1', '3'],
+        ['+Inf', '4'],
+      ]),
+    );
 
     const obs = histogram(await provider.observe(gate, aContext()));
 
     assert.equal(obs.mode, 'window');
-    assert.ok(fake.received.some((q) => q.query === 'sum by (le) (increase(http_seconds_bucket{app="checkout", track="v2"}[118s]))'));
+    assert.ok(
+      fake.received.some(
+        (q) => q.query === 'sum by (le) (increase(http_seconds_bucket{app="checkout", track="v2"}[118s]))',
+      ),
+    );
   });
 
   test('refuses a histogram without a +Inf bucket or with two series for one bucket', async () => {
-    fake.on(forVersion('v1'), buckets([['0.1', '1'], ['0.5', '2']]));
-    fake.on(forVersion('v2'), buckets([['0.1', '1'], ['0.1', '2'], ['+Inf', '3']]));
+    fake.on(
+      forVersion('v1'),
+      buckets([
+        ['0.1', '1'],
+        ['0.5', '2'],
+      ]),
+    );
+    fake.on(
+      forVersion('v2'),
+      buckets([
+        ['0.1', '1'],
+        ['0.1', '2'],
+        ['+Inf', '3'],
+      ]),
+    );
 
     const obs = histogram(await provider.observe(latency, aContext()));
 
-    assert.deepEqual(problem(obs.baseline), { ok: false, kind: 'error', reason: 'histogram for version v1 has no +Inf bucket' });
+    assert.deepEqual(problem(obs.baseline), {
+      ok: false,
+      kind: 'error',
+      reason: 'histogram for version v1 has no +Inf bucket',
+    });
     assert.match(problem(obs.canary).reason, /expected 1 series per bucket for v2/);
   });
 
@@ -283,7 +410,13 @@ describe('histograms for latency gates', () => {
     const obs = value(await provider.observe({ ...p99, minSamples: 50 }, aContext()));
 
     assert.deepEqual(obs.samples, { ok: true, value: 37 });
-    assert.ok(fake.received.some((q) => q.query === 'sum(increase(sentra_router_request_duration_seconds_count{service="checkout",version="v2"}[1m]))'));
+    assert.ok(
+      fake.received.some(
+        (q) =>
+          q.query ===
+          'sum(increase(sentra_router_request_duration_seconds_count{service="checkout",version="v2"}[1m]))',
+      ),
+    );
   });
 });
 
@@ -294,7 +427,10 @@ describe('query gates', () => {
     const obs = value(await provider.observe(queryGate, aContext()));
 
     assert.deepEqual(obs.value, { ok: true, value: 0.995 });
-    assert.equal(fake.received[0]!.query, 'sum(rate(ok_total{version="v2"}[1m])) / sum(rate(all_total{version="v2"}[1m]))');
+    assert.equal(
+      fake.received[0]!.query,
+      'sum(rate(ok_total{version="v2"}[1m])) / sum(rate(all_total{version="v2"}[1m]))',
+    );
     assert.equal(fake.received[0]!.time, NOW - 2000);
   });
 
@@ -307,7 +443,11 @@ describe('query gates', () => {
   });
 
   test('reads the samples query beside the value', async () => {
-    const gate: QueryGate = { ...queryGate, samplesQuery: 'sum(increase(all_total{version="$version"}[1m]))', minSamples: 10 };
+    const gate: QueryGate = {
+      ...queryGate,
+      samplesQuery: 'sum(increase(all_total{version="$version"}[1m]))',
+      minSamples: 10,
+    };
     fake.on(/^sum\(increase/, single('NaN'));
     fake.on(/^sum\(rate/, single('1'));
 
@@ -322,15 +462,25 @@ describe('query gates', () => {
 
     const obs = value(await provider.observe(queryGate, aContext()));
 
-    assert.deepEqual(problem(obs.value), { ok: false, kind: 'error', reason: 'expected an instant vector from Prometheus, got a matrix' });
+    assert.deepEqual(problem(obs.value), {
+      ok: false,
+      kind: 'error',
+      reason: 'expected an instant vector from Prometheus, got a matrix',
+    });
   });
 });
 
 describe('failures', () => {
   test('reads the error envelope of HTTP 400, 422 and 503 into the reason', async () => {
     const cases = [
-      [errors.badData('invalid parameter "query": 1:9: parse error: unexpected end of input'), 'Prometheus answered HTTP 400 (bad_data): invalid parameter "query": 1:9: parse error: unexpected end of input'],
-      [errors.execution('expanding series: too many samples'), 'Prometheus answered HTTP 422 (execution): expanding series: too many samples'],
+      [
+        errors.badData('invalid parameter "query": 1:9: parse error: unexpected end of input'),
+        'Prometheus answered HTTP 400 (bad_data): invalid parameter "query": 1:9: parse error: unexpected end of input',
+      ],
+      [
+        errors.execution('expanding series: too many samples'),
+        'Prometheus answered HTTP 422 (execution): expanding series: too many samples',
+      ],
       [errors.timeout('query timed out'), 'Prometheus answered HTTP 503 (timeout): query timed out'],
     ] as const;
     for (const [answer, reason] of cases) {
@@ -342,14 +492,18 @@ describe('failures', () => {
   });
 
   test('reports the status and the first words of a body that is not JSON', async () => {
-    fake.on(() => true, proxyPage(502, '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>'));
+    fake.on(
+      () => true,
+      proxyPage(502, '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>'),
+    );
 
     const obs = counts(await provider.observe(errorRate, aContext()));
 
     assert.deepEqual(problem(obs.canary), {
       ok: false,
       kind: 'error',
-      reason: 'Prometheus answered HTTP 502 with a body that is not JSON: "<html> <head><title>502 Bad Gateway</title></head> <body>nginx</body></html>"',
+      reason:
+        'Prometheus answered HTTP 502 with a body that is not JSON: "<html> <head><title>502 Bad Gateway</title></head> <body>nginx</body></html>"',
     });
   });
 
@@ -373,7 +527,10 @@ describe('failures', () => {
 
     const obs = counts(await offline.observe(errorRate, aContext()));
 
-    assert.match(problem(obs.canary).reason, new RegExp(`^could not reach Prometheus at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    assert.match(
+      problem(obs.canary).reason,
+      new RegExp(`^could not reach Prometheus at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+    );
   });
 
   test('answers an error observation instead of throwing for a gate it cannot read', async () => {
@@ -386,14 +543,23 @@ describe('failures', () => {
 
   test('sends its headers and turns credentials in the URL into basic authentication, below a path prefix', async () => {
     const url = new URL(fake.url);
-    const prefixed = new PrometheusProvider({ url: `http://sentra:s%20cret@${url.host}/prom/`, headers: { 'x-scope-orgid': 'team-a' } });
+    const prefixed = new PrometheusProvider({
+      url: `http://sentra:s%20cret@${url.host}/prom/`,
+      headers: { 'x-scope-orgid': 'team-a' },
+    });
     fake.on(() => true, single('1'));
 
     const obs = value(await prefixed.observe(queryGate, aContext()));
 
     // The fake serves /api/v1 only at its root, so a prefixed path gets its 404 page.
-    assert.match(problem(obs.value).reason, /^Prometheus answered HTTP 404 with a body that is not JSON: "404 page not found"/);
-    const direct = new PrometheusProvider({ url: `http://sentra:s%20cret@${url.host}`, headers: { 'x-scope-orgid': 'team-a' } });
+    assert.match(
+      problem(obs.value).reason,
+      /^Prometheus answered HTTP 404 with a body that is not JSON: "404 page not found"/,
+    );
+    const direct = new PrometheusProvider({
+      url: `http://sentra:s%20cret@${url.host}`,
+      headers: { 'x-scope-orgid': 'team-a' },
+    });
     await direct.observe(queryGate, aContext());
     const headers = fake.received.at(-1)!.headers;
     assert.equal(headers.authorization, `Basic ${Buffer.from('sentra:s cret').toString('base64')}`);
@@ -420,18 +586,35 @@ describe('range queries for replay', () => {
   };
 
   test('returns points per version, ends at now minus the lag and drops any newer point', async () => {
-    fake.on(() => true, (q) =>
-      matrix({ values: [[(NOW - 60_000) / 1000, '3.8'], [(NOW - 30_000) / 1000, '3.8'], [NOW / 1000, '1.5']] }),
+    fake.on(
+      () => true,
+      (q) =>
+        matrix({
+          values: [
+            [(NOW - 60_000) / 1000, '3.8'],
+            [(NOW - 30_000) / 1000, '3.8'],
+            [NOW / 1000, '1.5'],
+          ],
+        }),
     );
 
     const points = await queryRange({ url: fake.url }, base);
 
-    const expected = { ok: true, value: [{ at: NOW - 60_000, value: 3.8 }, { at: NOW - 30_000, value: 3.8 }] };
+    const expected = {
+      ok: true,
+      value: [
+        { at: NOW - 60_000, value: 3.8 },
+        { at: NOW - 30_000, value: 3.8 },
+      ],
+    };
     assert.deepEqual(points, { v1: expected, v2: expected });
-    assert.deepEqual(fake.received.map((q) => [q.start, q.end, q.step]), [
-      [NOW - 300_000, NOW - 15_000, 30_000],
-      [NOW - 300_000, NOW - 15_000, 30_000],
-    ]);
+    assert.deepEqual(
+      fake.received.map((q) => [q.start, q.end, q.step]),
+      [
+        [NOW - 300_000, NOW - 15_000, 30_000],
+        [NOW - 300_000, NOW - 15_000, 30_000],
+      ],
+    );
     assert.ok(fake.received.every((q) => q.query.includes('[30s]')));
   });
 
