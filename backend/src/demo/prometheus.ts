@@ -146,11 +146,14 @@ async function launch(binary: string, dir: string, port: number, readyTimeoutMs:
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const failedToSpawn = new Promise<Error>((resolve) => child.once('error', resolve));
 
+  // Whichever comes first settles the start; the readiness polling stops with it.
+  const polling = new AbortController();
   const ready = await Promise.race([
-    waitReady(url, readyTimeoutMs).then((ok) => (ok ? 'ready' : 'timeout')),
+    waitReady(url, readyTimeoutMs, polling.signal).then((ok) => (ok ? 'ready' : 'timeout')),
     exited.then(() => 'exited' as const),
     failedToSpawn.then((error) => error),
   ]);
+  polling.abort();
   if (ready !== 'ready') {
     await terminate(child, exited);
     const why =
@@ -195,11 +198,12 @@ function captureLog(child: ChildProcess): () => string {
   return () => text.trim();
 }
 
-async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
+async function waitReady(url: string, timeoutMs: number, stop: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !stop.aborted) {
     try {
-      const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
+      const signal = AbortSignal.any([stop, AbortSignal.timeout(1000)]);
+      const response = await fetch(`${url}/-/ready`, { signal });
       await response.arrayBuffer();
       if (response.ok) return true;
     } catch {
@@ -212,7 +216,8 @@ async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
 
 /** SIGTERM, then SIGKILL if Prometheus has not shut down within the grace period. */
 async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // A process that never spawned has no pid and may never emit 'exit'.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   await exited;
