@@ -43,7 +43,7 @@ const PORT_ATTEMPTS = 3;
 const STOP_GRACE_MS = 10_000;
 
 export async function startPrometheus(options: StartPrometheusOptions): Promise<RunningPrometheus> {
-  const binary = options.binary ?? (await findOnPath('prometheus'));
+  const binary = options.binary ?? (await findPrometheus());
   if (binary === null) {
     throw new PrometheusStartError(
       'prometheus was not found on PATH: install it (the Debian package is "prometheus") or point Sentra at a running one',
@@ -62,6 +62,11 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The prometheus binary on PATH, or null when it is not installed. */
+export function findPrometheus(): Promise<string | null> {
+  return findOnPath('prometheus');
 }
 
 /** The first executable of that name on PATH, or null. */

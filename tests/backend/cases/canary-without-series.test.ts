@@ -57,7 +57,7 @@ test('a canary without series holds the rollout as no data, then pauses when the
   assert.ok(fake.received.every((q) => q.query.includes('version="v1"') || q.query.includes('version="v2"')));
 });
 
-test('a canary series that appears after empty ticks is judged in full, against the baseline over the same interval', async () => {
+test('a canary series that appears after empty ticks is judged in full, against the baseline counted from the same start', async () => {
   const appears = T0 + 12_000;
   new RouterCounters()
     .set('v1', growing({ from: T0 - 600_000, everyMs: 5000, perTick: { requests: 2000, errors: 0 } }))
@@ -75,8 +75,9 @@ test('a canary series that appears after empty ticks is judged in full, against 
 
   assert.equal(first.result('error-rate').inconclusive, 'no-data');
   assert.equal(second.result('error-rate').inconclusive, 'no-data');
-  // First seen at tick 3 with 100 requests, all served during the rollout; the baseline served 2000 since tick 2.
+  // First seen at tick 3 with 100 requests, all served during the rollout. Both versions count from
+  // tick 1, the first tick without a canary series: the baseline served 4000 since then.
   assert.equal(third.result('error-rate').verdict, 'pass');
-  assert.deepEqual(third.result('error-rate').samples, { canary: 100, baseline: 2000 });
+  assert.deepEqual(third.result('error-rate').samples, { canary: 100, baseline: 4000 });
   assert.equal(third.decision.kind, 'hold');
 });
