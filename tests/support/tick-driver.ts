@@ -4,21 +4,22 @@ import { freshGateState } from '../../backend/src/domain/gates/result.ts';
 import { planTick } from '../../backend/src/domain/plan.ts';
 import { resolveLimits, validatePolicy } from '../../backend/src/domain/policy.ts';
 import type { Policy } from '../../backend/src/domain/policy.ts';
-import { startRollout } from '../../backend/src/domain/rollout.ts';
-import { DEFAULT_TRAFFIC } from '../../backend/src/domain/traffic-config.ts';
 import type { Decision, Rollout } from '../../backend/src/domain/rollout.ts';
 import type { ObserveContext, TelemetryProvider } from '../../backend/src/telemetry/types.ts';
+import { aDomainRollout } from './domain.ts';
 
 /**
  * Drives one rollout tick by tick with a fake clock, the way the loop does:
  * each gate is observed through a real provider, judged, and the tick planned.
- * Nothing here stores or moves traffic.
+ * Nothing here stores or moves traffic. The rollout is service `checkout`,
+ * baseline `v1`, canary `v2`.
  */
 
 /** A fixed start time, so queries and reasons read the same on every run. */
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 
-export function aPolicy(overrides: Partial<Policy> & Pick<Policy, 'gates'>): Policy {
+/** A validated policy for the Prometheus cases: two steps of 20 s, ticks every 5 s, unless overridden. */
+export function aCasePolicy(overrides: Partial<Policy> & Pick<Policy, 'gates'>): Policy {
   const policy: Policy = {
     name: 'canary',
     steps: [
@@ -47,9 +48,6 @@ export interface Tick {
 export interface DriverOptions {
   provider: TelemetryProvider;
   policy: Policy;
-  service?: string;
-  baseline?: string;
-  canary?: string;
   start?: number;
 }
 
@@ -63,17 +61,7 @@ export class TickDriver {
   constructor(options: DriverOptions) {
     this.provider = options.provider;
     this.now = options.start ?? T0;
-    this.rollout = startRollout({
-      id: 'r-1',
-      service: options.service ?? 'checkout',
-      baseline: options.baseline ?? 'v1',
-      canary: options.canary ?? 'v2',
-      policy: options.policy,
-      policyVersion: 1,
-      traffic: DEFAULT_TRAFFIC,
-      createdBy: 'test',
-      now: this.now,
-    });
+    this.rollout = aDomainRollout(options.policy, this.now);
   }
 
   get limits() {

@@ -5,7 +5,7 @@ import { PrometheusProvider } from '../../../backend/src/telemetry/prometheus.ts
 import { RouterCounters, growing } from '../../fixtures/prometheus/router-counters.ts';
 import { startFakePrometheus } from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus } from '../../fixtures/prometheus/server.ts';
-import { T0, TickDriver, aPolicy } from '../../support/tick-driver.ts';
+import { T0, TickDriver, aCasePolicy } from '../../support/tick-driver.ts';
 
 /**
  * Case: the canary has no series yet. Its queries answer an empty vector for
@@ -26,7 +26,7 @@ test('a canary without series holds the rollout as no data, then pauses when the
     .set('v1', growing({ from: T0 - 600_000, everyMs: 5000, perTick: { requests: 2000, errors: 1 } }))
     .set('v2', null)
     .install(fake);
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     gates: [
       { name: 'error-rate', kind: 'error-rate', provider: 'prometheus' },
       { name: 'error-ratio', kind: 'error-ratio', provider: 'prometheus', max: 0.01, window: '1m' },
@@ -63,7 +63,7 @@ test('a canary series that appears after empty ticks is judged in full, against 
     .set('v1', growing({ from: T0 - 600_000, everyMs: 5000, perTick: { requests: 2000, errors: 0 } }))
     .set('v2', growing({ from: appears, everyMs: 5000, perTick: { requests: 100, errors: 0 } }))
     .install(fake);
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     gates: [{ name: 'error-rate', kind: 'error-rate', provider: 'prometheus', minSamples: 100 }],
     limits: { tickInterval: '5s', noDataTicks: 5, telemetryLag: '0s' },
   });

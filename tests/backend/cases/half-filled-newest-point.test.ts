@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { PrometheusProvider, queryRange } from '../../../backend/src/telemetry/prometheus.ts';
 import { matrix, single, startFakePrometheus } from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus, ReceivedQuery } from '../../fixtures/prometheus/server.ts';
-import { T0, TickDriver, aPolicy } from '../../support/tick-driver.ts';
+import { T0, TickDriver, aCasePolicy } from '../../support/tick-driver.ts';
 
 /**
  * Case: the newest point is half filled. The last 30 s bucket ending at "now"
@@ -38,7 +38,7 @@ test('a throughput gate is judged at now minus the lag, so the half-filled newes
     () => true,
     (q: ReceivedQuery) => single(rate(q.time)),
   );
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     steps: [
       { weight: 10, minDuration: '15s' },
       { weight: 50, minDuration: '15s' },

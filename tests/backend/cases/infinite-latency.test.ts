@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { PrometheusProvider } from '../../../backend/src/telemetry/prometheus.ts';
 import { single, startFakePrometheus, vector } from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus } from '../../fixtures/prometheus/server.ts';
-import { TickDriver, aPolicy } from '../../support/tick-driver.ts';
+import { TickDriver, aCasePolicy } from '../../support/tick-driver.ts';
 
 /**
  * Case: an infinite latency. A p99 query answers "+Inf" (a quantile above the
@@ -23,7 +23,7 @@ beforeEach(() => fake.reset());
 test('a p99 of +Inf is read as Infinity and fails "p99 under 0.5 s" once confirmed, rolling back', async () => {
   fake.on(/histogram_quantile/, single('+Inf'));
   fake.on(/_count/, single('800'));
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     gates: [
       {
         name: 'p99',
@@ -72,7 +72,7 @@ test('requests slower than the highest finite bucket count as slow and fail a sl
       { metric: { le: '+Inf' }, value: '300' },
     ),
   );
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     gates: [{ name: 'slow', kind: 'latency', provider: 'prometheus', threshold: 0.5, maxFraction: 0.05, window: '1m' }],
     limits: { tickInterval: '5s', failTicks: 1 },
   });
@@ -88,7 +88,7 @@ test('requests slower than the highest finite bucket count as slow and fail a sl
 
 test('a value of -Inf compares too: it meets an "under" rule instead of reading as no data', async () => {
   fake.on(() => true, single('-Inf'));
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     steps: [
       { weight: 10, minDuration: '0s' },
       { weight: 50, minDuration: '0s' },

@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { PrometheusProvider } from '../../../backend/src/telemetry/prometheus.ts';
 import { HANG, errors, proxyPage, startFakePrometheus } from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus } from '../../fixtures/prometheus/server.ts';
-import { TickDriver, aPolicy } from '../../support/tick-driver.ts';
+import { TickDriver, aCasePolicy } from '../../support/tick-driver.ts';
 
 /**
  * Case: the metrics server times out. Prometheus answers HTTP 503
@@ -24,7 +24,7 @@ beforeEach(() => fake.reset());
 
 /** A step with no minimum time: any pass would advance at once. */
 function policyWith(queryTimeout: string) {
-  return aPolicy({
+  return aCasePolicy({
     steps: [
       { weight: 10, minDuration: '0s' },
       { weight: 50, minDuration: '0s' },

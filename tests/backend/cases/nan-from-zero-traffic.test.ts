@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { PrometheusProvider } from '../../../backend/src/telemetry/prometheus.ts';
 import { single, startFakePrometheus } from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus } from '../../fixtures/prometheus/server.ts';
-import { TickDriver, aPolicy } from '../../support/tick-driver.ts';
+import { TickDriver, aCasePolicy } from '../../support/tick-driver.ts';
 
 /**
  * Case: zero traffic gives NaN. With no requests, a ratio query answers the
@@ -27,7 +27,7 @@ beforeEach(() => fake.reset());
 test('a NaN from zero traffic is inconclusive for every gate kind, never a pass, and pauses once the no-data budget is spent', async () => {
   // Every query answers NaN, as ratios and quantiles over no requests do.
   fake.on(() => true, single('NaN'));
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     steps: [
       { weight: 10, minDuration: '0s' },
       { weight: 50, minDuration: '0s' },
@@ -70,7 +70,7 @@ test('a NaN from zero traffic is inconclusive for every gate kind, never a pass,
 
 test('the same query with a real value under the limit passes, so NaN is what holds it', async () => {
   fake.on(() => true, single('0.004'));
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     steps: [
       { weight: 10, minDuration: '0s' },
       { weight: 50, minDuration: '0s' },

@@ -6,7 +6,7 @@ import { RouterCounters } from '../../fixtures/prometheus/router-counters.ts';
 import type { Counts } from '../../fixtures/prometheus/router-counters.ts';
 import { startFakePrometheus } from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus } from '../../fixtures/prometheus/server.ts';
-import { T0, TickDriver, aPolicy } from '../../support/tick-driver.ts';
+import { T0, TickDriver, aCasePolicy } from '../../support/tick-driver.ts';
 
 /**
  * Case: new errors where the baseline has none. Baseline: 0 errors in 20,000
@@ -32,7 +32,7 @@ function twoReadings(first: Counts | null, second: Counts): (at: number) => Coun
 }
 
 function driver() {
-  const policy = aPolicy({ gates: [gate], limits: { tickInterval: '5s' } });
+  const policy = aCasePolicy({ gates: [gate], limits: { tickInterval: '5s' } });
   return new TickDriver({ provider: new PrometheusProvider({ url: fake.url }), policy });
 }
 

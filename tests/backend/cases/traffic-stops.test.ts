@@ -6,7 +6,7 @@ import { PrometheusProvider } from '../../../backend/src/telemetry/prometheus.ts
 import { RouterCounters, growing } from '../../fixtures/prometheus/router-counters.ts';
 import { startFakePrometheus } from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus } from '../../fixtures/prometheus/server.ts';
-import { T0, TickDriver, aPolicy } from '../../support/tick-driver.ts';
+import { T0, TickDriver, aCasePolicy } from '../../support/tick-driver.ts';
 
 /**
  * Case: traffic stops in the middle. Ticks 1–3: 500 canary requests per tick,
@@ -35,7 +35,7 @@ test('when canary traffic stops, later ticks are no data, the weight is held and
       growing({ from: T0 + TICK - 1000, everyMs: TICK, perTick: { requests: 500, errors: 0 }, until: T0 + 3 * TICK }),
     )
     .install(fake);
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     steps: [
       { weight: 10, minDuration: '20s' },
       { weight: 50, minDuration: '20s' },

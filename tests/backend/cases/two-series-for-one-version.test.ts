@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { PrometheusProvider } from '../../../backend/src/telemetry/prometheus.ts';
 import { EMPTY, startFakePrometheus, vector } from '../../fixtures/prometheus/server.ts';
 import type { FakePrometheus } from '../../fixtures/prometheus/server.ts';
-import { TickDriver, aPolicy } from '../../support/tick-driver.ts';
+import { TickDriver, aCasePolicy } from '../../support/tick-driver.ts';
 
 /**
  * Case: two series for one version. The canary's query answers two series for
@@ -31,7 +31,7 @@ test('two series for one version are an error, never the first or an average, an
       { metric: { handler: '/cart', version: 'v2' }, value: '0.40' },
     ),
   );
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     steps: [
       { weight: 10, minDuration: '0s' },
       { weight: 50, minDuration: '0s' },
@@ -78,7 +78,7 @@ test('counter and histogram queries keep the same rule: several series for a ver
           { metric: { le: '+Inf' }, value: '12' },
         ),
   );
-  const policy = aPolicy({
+  const policy = aCasePolicy({
     gates: [
       {
         name: 'errors',
