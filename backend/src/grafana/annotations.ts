@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/types.ts';
 import { schemaErrors } from '../domain/policy.ts';
 import { isTerminal } from '../domain/vocabulary.ts';
-import type { OutboxInput, OutboxItem, Store } from '../store/types.ts';
+import type { OutboxItem, Store } from '../store/types.ts';
 import { GrafanaError, createAnnotationsClient } from './client.ts';
 import type { AnnotationsClient } from './client.ts';
 import {
@@ -41,23 +41,19 @@ import {
  * delays annotations.
  */
 
+/** The outbox topic the decision path writes annotation items under. */
 export const ANNOTATION_TOPIC = 'grafana-annotation';
 
+/**
+ * An item's payload: `rollout` is the rollout's summary as it stands after
+ * the event, `decision` the decision itself. Holds are not written (they come
+ * every tick); one that is written is annotated like any other decision.
+ */
 const AnnotationPayload = Type.Union([
   Type.Object({ event: Type.Literal('started'), rollout: AnnotatedRollout }),
   Type.Object({ event: Type.Literal('decision'), rollout: AnnotatedRollout, decision: AnnotatedDecision }),
 ]);
 export type AnnotationPayload = Type.Static<typeof AnnotationPayload>;
-
-/**
- * The outbox item for a rollout event, for the decision path to write with
- * the decision. `rollout` is the rollout's summary as it stands after the
- * event. Holds are not annotated (they come every tick): null for a hold.
- */
-export function annotationOutboxItem(payload: AnnotationPayload, now: number): OutboxInput | null {
-  if (payload.event === 'decision' && payload.decision.kind === 'hold') return null;
-  return { createdAt: now, topic: ANNOTATION_TOPIC, payload: { ...payload } };
-}
 
 export type OutboxStore = Pick<Store, 'pendingOutbox' | 'markAttempt' | 'markDelivered'>;
 

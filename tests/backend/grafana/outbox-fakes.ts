@@ -1,6 +1,6 @@
 import type { OutboxItem } from '../../../backend/src/store/types.ts';
 import type { AnnotationPayload, OutboxStore } from '../../../backend/src/grafana/annotations.ts';
-import { ANNOTATION_TOPIC, annotationOutboxItem } from '../../../backend/src/grafana/annotations.ts';
+import { ANNOTATION_TOPIC } from '../../../backend/src/grafana/annotations.ts';
 import type { AnnotatedDecision, AnnotatedRollout } from '../../../backend/src/grafana/content.ts';
 import type { DecisionKind, Phase } from '../../../backend/src/domain/vocabulary.ts';
 
@@ -108,7 +108,8 @@ export const WHOLE_ROLLOUT: Step[] = [
 ];
 
 /**
- * Writes a whole rollout's items as the decision path does, holds left out.
+ * Writes a whole rollout's items as the decision path does: its summary after
+ * each event, the decision itself, holds left out.
  * Answers the decisions that were written, in order.
  */
 export function enqueueRollout(outbox: MemoryOutbox, id = 'r-1'): { rollout: AnnotatedRollout; decisions: AnnotatedDecision[] } {
@@ -127,7 +128,7 @@ export function enqueueRollout(outbox: MemoryOutbox, id = 'r-1'): { rollout: Ann
 }
 
 function add(outbox: MemoryOutbox, payload: AnnotationPayload): boolean {
-  const item = annotationOutboxItem(payload, T0);
-  if (item) outbox.add(item.payload, item.topic);
-  return item !== null;
+  if (payload.event === 'decision' && payload.decision.kind === 'hold') return false;
+  outbox.add({ ...payload });
+  return true;
 }
