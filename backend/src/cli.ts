@@ -17,12 +17,22 @@ export function text(env: Env, name: string, fallback?: string): string {
   throw new SettingError(`${name}: is required`);
 }
 
-export function number(env: Env, name: string, fallback: number, range: { min: number; max: number; integer?: boolean }): number {
+export function number(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number; integer?: boolean }
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   const kind = range.integer ? 'an integer' : 'a number';
-  if (!Number.isFinite(value) || (range.integer && !Number.isInteger(value)) || value < range.min || value > range.max) {
+  if (
+    !Number.isFinite(value) ||
+    (range.integer && !Number.isInteger(value)) ||
+    value < range.min ||
+    value > range.max
+  ) {
     throw new SettingError(`${name}: must be ${kind} from ${range.min} to ${range.max}, not "${raw}"`);
   }
   return value;
@@ -52,6 +62,6 @@ export function run(what: string, start: () => Promise<() => Promise<void>>): vo
     (error: unknown) => {
       console.error(`${what}: ${(error as Error).message}`);
       process.exit(1);
-    },
+    }
   );
 }

@@ -53,18 +53,23 @@ async function accountId(url: string, auth: string): Promise<number> {
   };
   const existing = found.serviceAccounts?.find((account) => account.name === ACCOUNT);
   if (existing) return existing.id;
-  const created = (await call(url, auth, 'POST', 'api/serviceaccounts', { name: ACCOUNT, role: 'Editor' })) as { id: number };
+  const created = (await call(url, auth, 'POST', 'api/serviceaccounts', { name: ACCOUNT, role: 'Editor' })) as {
+    id: number;
+  };
   return created.id;
 }
 
 async function main(): Promise<void> {
   const url = setting('GRAFANA_URL').replace(/\/?$/, '/');
-  const auth = `Basic ${Buffer.from(`${setting('GRAFANA_ADMIN_USER')}:${setting('GRAFANA_ADMIN_PASSWORD')}`).toString('base64')}`;
+  const credentials = `${setting('GRAFANA_ADMIN_USER')}:${setting('GRAFANA_ADMIN_PASSWORD')}`;
+  const auth = `Basic ${Buffer.from(credentials).toString('base64')}`;
   const file = setting('TOKEN_FILE');
 
   await waitForGrafana(url);
   const id = await accountId(url, auth);
-  const token = (await call(url, auth, 'POST', `api/serviceaccounts/${id}/tokens`, { name: `${ACCOUNT}-${Date.now()}` })) as {
+  const token = (await call(url, auth, 'POST', `api/serviceaccounts/${id}/tokens`, {
+    name: `${ACCOUNT}-${Date.now()}`,
+  })) as {
     key: string;
   };
   await mkdir(dirname(file), { recursive: true });

@@ -52,7 +52,11 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const mount of binds(service)) {
         if (BUILD_OUTPUTS[mount.source]) {
-          assert.equal(mount.target, PLUGIN_DIR, `${name}: ${mount.source} (${BUILD_OUTPUTS[mount.source]}) is the plugin folder`);
+          assert.equal(
+            mount.target,
+            PLUGIN_DIR,
+            `${name}: ${mount.source} (${BUILD_OUTPUTS[mount.source]}) is the plugin folder`
+          );
           continue;
         }
         assert.ok(existsSync(join(ROOT, mount.source)), `${name} mounts ${mount.source}, which does not exist`);
@@ -91,7 +95,10 @@ describe('docker-compose.yml', () => {
         assert.equal(host, '127.0.0.1', `${name} publishes ${spec} beyond loopback`);
         assert.ok(!hostPorts.has(hostPort), `host port ${hostPort} is published twice`);
         hostPorts.add(hostPort);
-        assert.ok(listenPorts(name).has(containerPort), `${name} publishes ${containerPort}, but listens on ${[...listenPorts(name)]}`);
+        assert.ok(
+          listenPorts(name).has(containerPort),
+          `${name} publishes ${containerPort}, but listens on ${[...listenPorts(name)]}`
+        );
       }
     }
     assert.ok(hostPorts.has('3000'), 'Grafana is published');
@@ -131,7 +138,8 @@ describe('docker-compose.yml', () => {
       for (const [dep, { condition }] of Object.entries(deps)) {
         assert.ok(services[dep], `${name} depends on ${dep}, which is not a service`);
         assert.ok(conditions.includes(condition), `${name}: unknown condition ${condition}`);
-        if (condition === 'service_healthy') assert.ok(services[dep]!.healthcheck, `${name} waits for ${dep} to be healthy, but it has no health check`);
+        if (condition === 'service_healthy')
+          assert.ok(services[dep]!.healthcheck, `${name} waits for ${dep} to be healthy, but it has no health check`);
       }
     }
   });
@@ -152,25 +160,41 @@ describe('docker-compose.yml', () => {
     }
     assert.ok(backend.SENTRA_API_TOKEN!.length >= 16, 'the API token has the length the backend requires');
     assert.equal(backend.SENTRA_HOST, '0.0.0.0', 'the backend listens beyond its container');
-    assert.equal(backend.SENTRA_API_TOKEN, env('grafana').SENTRA_API_TOKEN, 'Grafana provisions the token the backend expects');
-    assert.equal(backend.SENTRA_ROUTER_TOKEN, env('router').SENTRA_ROUTER_TOKEN, 'the backend has the router admin token');
+    assert.equal(
+      backend.SENTRA_API_TOKEN,
+      env('grafana').SENTRA_API_TOKEN,
+      'Grafana provisions the token the backend expects'
+    );
+    assert.equal(
+      backend.SENTRA_ROUTER_TOKEN,
+      env('router').SENTRA_ROUTER_TOKEN,
+      'the backend has the router admin token'
+    );
 
     const store = new URL(backend.SENTRA_STORE_URL!);
     const mysql = env('mysql');
     assert.equal(store.protocol, 'mysql:');
-    assert.deepEqual([store.username, store.password, store.pathname], [mysql.MYSQL_USER, mysql.MYSQL_PASSWORD, `/${mysql.MYSQL_DATABASE}`]);
+    assert.deepEqual(
+      [store.username, store.password, store.pathname],
+      [mysql.MYSQL_USER, mysql.MYSQL_PASSWORD, `/${mysql.MYSQL_DATABASE}`]
+    );
   });
 
-  it("gives the backend a Grafana token: its own setting, else the file the token job writes", () => {
+  it('gives the backend a Grafana token: its own setting, else the file the token job writes', () => {
     const backend = services.backend!;
     assert.ok('SENTRA_GRAFANA_TOKEN' in env('backend'));
     const line = (backend.command ?? []).join(' ');
     const file = env('grafana-token').TOKEN_FILE!;
     assert.match(line, new RegExp(`cat ${file}`));
-    const shared = (s: Service) => (s.volumes ?? []).find((v) => v.split(':')[1] === file.slice(0, file.lastIndexOf('/')));
+    const shared = (s: Service) =>
+      (s.volumes ?? []).find((v) => v.split(':')[1] === file.slice(0, file.lastIndexOf('/')));
     assert.ok(shared(backend) && shared(services['grafana-token']!), 'both mount the folder of the token file');
     const deps = backend.depends_on as Record<string, { condition: string }>;
-    assert.deepEqual(deps['grafana-token'], { condition: 'service_completed_successfully' }, 'the backend starts after the token is written');
+    assert.deepEqual(
+      deps['grafana-token'],
+      { condition: 'service_completed_successfully' },
+      'the backend starts after the token is written'
+    );
   });
 
   it('runs Grafana 13.1 with the unsigned Sentra app allowed and the provisioning mounted', () => {
@@ -178,7 +202,8 @@ describe('docker-compose.yml', () => {
     assert.match(grafana.image, /^grafana\/grafana:13\.1\.\d+$/);
     const pkg = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> };
     const sdk = pkg.dependencies?.['@grafana/data'];
-    if (sdk) assert.equal(sdk.replace(/^\D*/, '').split('.').slice(0, 2).join('.'), '13.1', 'the image matches @grafana/*');
+    if (sdk)
+      assert.equal(sdk.replace(/^\D*/, '').split('.').slice(0, 2).join('.'), '13.1', 'the image matches @grafana/*');
 
     const allowed = env('grafana').GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS!.split(',');
     assert.ok(allowed.includes('ashsan-sentra-app') && allowed.includes('ashsan-sentra-panel'));
@@ -200,7 +225,10 @@ describe('provisioning', () => {
     // The app's own plugin.json, once the app is in the tree: same id, and its
     // proxy routes read exactly the settings provisioned here.
     if (existsSync(join(ROOT, 'src/plugin.json'))) {
-      const plugin = JSON.parse(read('src/plugin.json')) as { id: string; routes?: { url: string; headers?: { content: string }[] }[] };
+      const plugin = JSON.parse(read('src/plugin.json')) as {
+        id: string;
+        routes?: { url: string; headers?: { content: string }[] }[];
+      };
       assert.equal(plugin.id, 'ashsan-sentra-app');
       for (const route of plugin.routes ?? []) {
         assert.match(route.url, /\.JsonData\.backendUrl\b/);
@@ -228,7 +256,7 @@ describe('provisioning', () => {
     }
   });
 
-  it("loads dashboards from where the provisioning folder is mounted", () => {
+  it('loads dashboards from where the provisioning folder is mounted', () => {
     const file = parse(read('provisioning/dashboards/sentra.yaml')) as { providers: { options: { path: string } }[] };
     assert.equal(file.providers[0]!.options.path, `${PROVISIONING_DIR}/dashboards`);
   });
@@ -251,8 +279,12 @@ describe('provisioning', () => {
 
   it('has PromQL that Prometheus parses', () => {
     const dashboard = JSON.parse(read('provisioning/dashboards/demo.json')) as Dashboard;
-    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr.replaceAll('$__rate_interval', '5s'));
-    const rules = { groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }] };
+    const exprs = dashboard.panels
+      .flatMap((p) => p.targets ?? [])
+      .map((t) => t.expr.replaceAll('$__rate_interval', '5s'));
+    const rules = {
+      groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }],
+    };
     const dir = mkdtempSync(join(tmpdir(), 'sentra-promql-'));
     try {
       writeFileSync(join(dir, 'rules.json'), JSON.stringify(rules));
@@ -268,7 +300,10 @@ describe('deploy/compose configs', () => {
   it('scrapes the router and the backend every second, with a config Prometheus accepts', () => {
     const config = parse(read('deploy/compose/prometheus.yml')) as PrometheusConfig;
     const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j]));
-    for (const [job, target] of [['sentra-router', 'router'], ['sentra-backend', 'backend']] as const) {
+    for (const [job, target] of [
+      ['sentra-router', 'router'],
+      ['sentra-backend', 'backend'],
+    ] as const) {
       assert.equal(jobs[job]?.scrape_interval, '1s');
       assert.ok(jobs[job]!.static_configs[0]!.targets[0]!.startsWith(`${target}:`));
     }
@@ -290,7 +325,12 @@ interface PrometheusConfig {
 }
 
 interface Dashboard {
-  panels: { type: string; options?: unknown; datasource?: { uid: string }; targets?: { expr: string; datasource?: { uid: string } }[] }[];
+  panels: {
+    type: string;
+    options?: unknown;
+    datasource?: { uid: string };
+    targets?: { expr: string; datasource?: { uid: string } }[];
+  }[];
   annotations: { list: { datasource: { type: string }; target?: { type: string; tags: string[] } }[] };
 }
 
@@ -298,7 +338,7 @@ interface Dashboard {
 function interpolate(value: unknown): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\$|\$\{(\w+)(?::?[-?]([^}]*))?\}/g, (whole, _name, fallback: string | undefined) =>
-      whole === '$$' ? '$' : (fallback ?? ''),
+      whole === '$$' ? '$' : (fallback ?? '')
     );
   }
   if (Array.isArray(value)) return value.map(interpolate);

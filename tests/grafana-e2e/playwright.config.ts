@@ -34,7 +34,10 @@ export default defineConfig<PluginOptions>({
     },
     {
       name: 'grafana',
-      use: { ...devices['Desktop Chrome'], storageState: resolve(root, `playwright/.auth/${process.env.GRAFANA_ADMIN_USER ?? 'admin'}.json`) },
+      use: {
+        ...devices['Desktop Chrome'],
+        storageState: resolve(root, `playwright/.auth/${process.env.GRAFANA_ADMIN_USER ?? 'admin'}.json`),
+      },
       dependencies: ['auth'],
     },
   ],

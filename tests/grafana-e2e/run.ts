@@ -24,10 +24,12 @@ function fail(message: string): never {
 
 const url = process.env.GRAFANA_URL;
 if (!url) fail(HELP);
-if (!/^https?:\/\/[^\s/]+/.test(url)) fail(`GRAFANA_URL must be an http(s) URL such as http://localhost:3000, not "${url}"`);
+if (!/^https?:\/\/[^\s/]+/.test(url))
+  fail(`GRAFANA_URL must be an http(s) URL such as http://localhost:3000, not "${url}"`);
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-if (!existsSync(chromium)) fail(`no Chromium at ${chromium}: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH`);
+if (!existsSync(chromium))
+  fail(`no Chromium at ${chromium}: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH`);
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = resolve(root, 'node_modules/@playwright/test/cli.js');

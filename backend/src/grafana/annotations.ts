@@ -101,7 +101,12 @@ export function startAnnotationWriter(options: AnnotationWriterOptions): Annotat
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const stopping = new AbortController();
-  const client = createAnnotationsClient({ url: options.grafanaUrl, token: options.token, orgId: options.orgId, timeoutMs });
+  const client = createAnnotationsClient({
+    url: options.grafanaUrl,
+    token: options.token,
+    orgId: options.orgId,
+    timeoutMs,
+  });
   const ctx: PassContext = {
     options,
     client,
@@ -134,7 +139,8 @@ export function startAnnotationWriter(options: AnnotationWriterOptions): Annotat
 
   schedule(options.intervalMs);
   return {
-    flush: () => (stopping.signal.aborted ? Promise.resolve({ delivered: 0, dropped: 0, failed: 'writer stopped' }) : runPass()),
+    flush: () =>
+      stopping.signal.aborted ? Promise.resolve({ delivered: 0, dropped: 0, failed: 'writer stopped' }) : runPass(),
     async stop() {
       if (timer) clearTimeout(timer);
       stopping.abort();
@@ -247,7 +253,11 @@ async function send(ctx: PassContext, payload: AnnotationPayload): Promise<void>
     const { decision } = payload;
     const existing = await client.findByTags([decisionTag(rollout.id, decision.seq)], decision.at, signal);
     if (existing.length === 0) {
-      const annotation = { time: decision.at, text: decisionText(rollout, decision), tags: decisionTags(rollout, decision) };
+      const annotation = {
+        time: decision.at,
+        text: decisionText(rollout, decision),
+        tags: decisionTags(rollout, decision),
+      };
       await client.create(annotation, signal);
     }
   }
@@ -267,6 +277,11 @@ async function send(ctx: PassContext, payload: AnnotationPayload): Promise<void>
 async function ensureRegion(ctx: PassContext, rollout: AnnotatedRollout): Promise<number[]> {
   const found = await ctx.client.findByTags([rolloutTag(rollout.id)], rollout.startedAt, ctx.signal);
   if (found.length > 0) return found.map((annotation) => annotation.id);
-  const region = { time: rollout.startedAt, timeEnd: rollout.startedAt, text: regionText(rollout), tags: regionTags(rollout) };
+  const region = {
+    time: rollout.startedAt,
+    timeEnd: rollout.startedAt,
+    text: regionText(rollout),
+    tags: regionTags(rollout),
+  };
   return [await ctx.client.create(region, ctx.signal)];
 }

@@ -99,7 +99,7 @@ async function request(
   method: string,
   url: URL,
   body: unknown,
-  signal?: AbortSignal,
+  signal?: AbortSignal
 ): Promise<unknown> {
   const headers: Record<string, string> = {
     accept: 'application/json',
@@ -131,9 +131,13 @@ async function request(
   try {
     return text === '' ? null : JSON.parse(text);
   } catch (error) {
-    throw new GrafanaError(`${what}: Grafana answered HTTP ${response.status} with a body that is not JSON`, response.status, {
-      cause: error,
-    });
+    throw new GrafanaError(
+      `${what}: Grafana answered HTTP ${response.status} with a body that is not JSON`,
+      response.status,
+      {
+        cause: error,
+      }
+    );
   }
 }
 

@@ -60,7 +60,7 @@ export const AnnotatedDecision = Type.Object({
       baselineObserved: Measure,
       threshold: Measure,
       samples: Type.Object({ canary: Type.Number(), baseline: Measure }),
-    }),
+    })
   ),
 });
 export type AnnotatedDecision = Type.Static<typeof AnnotatedDecision>;
@@ -87,7 +87,8 @@ export function decisionTags(rollout: AnnotatedRollout, decision: AnnotatedDecis
 
 /** The region's text, rewritten as the rollout goes on: where it is now, or how it ended. */
 export function regionText(rollout: AnnotatedRollout): string {
-  const head = `Sentra rollout of ${rollout.service}: ${rollout.baseline} → ${rollout.canary} (policy ${rollout.policyName})`;
+  const versions = `${rollout.baseline} → ${rollout.canary}`;
+  const head = `Sentra rollout of ${rollout.service}: ${versions} (policy ${rollout.policyName})`;
   const phase = rollout.phase.replace('_', ' ');
   if (isTerminal(rollout.phase)) {
     const took = rollout.endedAt === null ? '' : ` after ${duration(rollout.endedAt - rollout.startedAt)}`;
@@ -100,14 +101,16 @@ export function regionText(rollout: AnnotatedRollout): string {
 /** A decision's text: what was decided, then its reason, then each gate's numbers. */
 export function decisionText(rollout: AnnotatedRollout, decision: AnnotatedDecision): string {
   const weights = `${decision.fromWeight}% → ${decision.toWeight}%`;
-  const head = `Sentra ${decision.kind}: ${rollout.service} ${rollout.canary} at step ${decision.stepIndex + 1}, ${weights} (by ${decision.actor})`;
+  const where = `${rollout.service} ${rollout.canary} at step ${decision.stepIndex + 1}`;
+  const head = `Sentra ${decision.kind}: ${where}, ${weights} (by ${decision.actor})`;
   return html([head, decision.reason, ...decision.verdicts.map(gateLine)]);
 }
 
 function gateLine(result: AnnotatedDecision['verdicts'][number]): string {
   const baseline = result.baselineObserved === null ? '' : ` vs baseline ${num(result.baselineObserved)}`;
   const samples = `${num(result.samples.canary)} canary / ${num(result.samples.baseline)} baseline samples`;
-  return `${result.gate} ${result.verdict}: observed ${num(result.observed)}${baseline}, threshold ${num(result.threshold)}, ${samples}`;
+  const observed = `observed ${num(result.observed)}${baseline}, threshold ${num(result.threshold)}`;
+  return `${result.gate} ${result.verdict}: ${observed}, ${samples}`;
 }
 
 /**
@@ -116,7 +119,10 @@ function gateLine(result: AnnotatedDecision['verdicts'][number]): string {
  * escaped, and lines are joined with `<br>`.
  */
 function html(lines: string[]): string {
-  return lines.filter((line) => line !== '').map(escapeHtml).join('<br>');
+  return lines
+    .filter((line) => line !== '')
+    .map(escapeHtml)
+    .join('<br>');
 }
 
 function escapeHtml(text: string): string {

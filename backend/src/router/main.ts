@@ -38,12 +38,20 @@ run('sentra router', async () => {
 
   const admin = { url: `http://127.0.0.1:${address.adminPort}`, token, timeoutMs: 5000 };
   for (const [service, versions] of Object.entries(upstreams as Type.Static<typeof Upstreams>)) {
-    const set = await callAdmin(admin, { method: 'PUT', path: `/admin/services/${service}/upstreams`, body: { versions } }, UpstreamsAnswer);
+    const set = await callAdmin(
+      admin,
+      { method: 'PUT', path: `/admin/services/${service}/upstreams`, body: { versions } },
+      UpstreamsAnswer
+    );
     if (!set.ok) throw new Error(`${service}: ${set.reason}`);
     const [baseline, canary] = Object.keys(versions);
     if (baseline === undefined || canary === undefined) continue;
     const routing = { baseline, canary, weight: 0, headerRoute: null };
-    const routed = await callAdmin(admin, { method: 'PUT', path: `/admin/services/${service}/routing`, body: routing }, RoutingAnswer);
+    const routed = await callAdmin(
+      admin,
+      { method: 'PUT', path: `/admin/services/${service}/routing`, body: routing },
+      RoutingAnswer
+    );
     if (!routed.ok) throw new Error(`${service}: ${routed.reason}`);
   }
   return () => router.close();

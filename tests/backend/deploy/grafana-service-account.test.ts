@@ -60,8 +60,18 @@ async function fakeGrafana(): Promise<FakeGrafana> {
   return { ...state, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-function runScript(url: string, password: string, file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, GRAFANA_URL: url, GRAFANA_ADMIN_USER: 'admin', GRAFANA_ADMIN_PASSWORD: password, TOKEN_FILE: file };
+function runScript(
+  url: string,
+  password: string,
+  file: string
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    PATH: process.env.PATH,
+    GRAFANA_URL: url,
+    GRAFANA_ADMIN_USER: 'admin',
+    GRAFANA_ADMIN_PASSWORD: password,
+    TOKEN_FILE: file,
+  };
   return new Promise((done) => {
     execFile(process.execPath, [SCRIPT], { env, timeout: 20_000 }, (error, stdout, stderr) => {
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -101,7 +111,10 @@ describe('grafana-service-account (docker-compose token job)', () => {
 
     assert.equal(again.code, 0, again.stderr);
     assert.equal(grafana.accounts.length, 1);
-    assert.deepEqual(grafana.tokens.map((t) => t.accountId), [1, 1]);
+    assert.deepEqual(
+      grafana.tokens.map((t) => t.accountId),
+      [1, 1]
+    );
     assert.equal(readFileSync(file, 'utf8'), 'glsa_key_2');
   });
 

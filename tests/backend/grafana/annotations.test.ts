@@ -54,18 +54,28 @@ function assertEachDeliveredOnce(decisions: { seq: number; kind: string; at: num
     assert.equal(withTag(decisionTag(rolloutId, d.seq)).length, 1, `decision ${d.seq} annotated once`);
   }
   const kinds = decisionAnnotations().map((a: StoredAnnotation) => a.tags.find((t) => t.startsWith('decision:')));
-  assert.deepEqual(kinds, decisions.map((d) => `decision:${d.kind}`), 'decisions created in their order');
-  assert.ok(outbox.items.every((i) => i.deliveredAt !== null), 'every item marked delivered');
+  assert.deepEqual(
+    kinds,
+    decisions.map((d) => `decision:${d.kind}`),
+    'decisions created in their order'
+  );
+  assert.ok(
+    outbox.items.every((i) => i.deliveredAt !== null),
+    'every item marked delivered'
+  );
 }
 
 describe('annotation writer', () => {
-  it('delivers a whole rollout in order: one region spanning it and one annotation per decision, holds left out', async () => {
+  it('delivers a whole rollout in order: a region spanning it and one annotation per decision, no holds', async () => {
     const { rollout, decisions } = enqueueRollout(outbox);
 
     const result = await writer().flush();
 
     assert.deepEqual(result, { delivered: 6, dropped: 0, failed: null });
-    assert.deepEqual(decisions.map((d) => d.kind), ['advance', 'pause', 'resume', 'advance', 'complete']);
+    assert.deepEqual(
+      decisions.map((d) => d.kind),
+      ['advance', 'pause', 'resume', 'advance', 'complete']
+    );
     assertEachDeliveredOnce(decisions);
 
     const [region] = withTag(rolloutTag('r-1'));
@@ -79,7 +89,10 @@ describe('annotation writer', () => {
     assert.equal(first.time, decisions[0]!.at);
     assert.equal(first.timeEnd, decisions[0]!.at, 'a decision is a point in time');
     assert.match(first.text, /5% → 15%/);
-    assert.match(first.text, /error-rate pass: observed 0\.0012 vs baseline 0\.001, threshold 0\.01, 1200 canary \/ 11000 baseline/);
+    assert.match(
+      first.text,
+      /error-rate pass: observed 0\.0012 vs baseline 0\.001, threshold 0\.01, 1200 canary \/ 11000 baseline/
+    );
   });
 
   it('sends the service account token and the organization on every request', async () => {
@@ -104,7 +117,11 @@ describe('annotation writer', () => {
     assert.equal(region!.timeEnd, T0 + 30_000);
     assert.match(region!.text, /progressing, step 2 of 3 at 15%/);
 
-    add('decision', { ...live, phase: 'rolled_back', weight: 0, endedAt: T0 + 45_000 }, aDecision({ seq: 2, kind: 'rollback', at: T0 + 45_000 }));
+    add(
+      'decision',
+      { ...live, phase: 'rolled_back', weight: 0, endedAt: T0 + 45_000 },
+      aDecision({ seq: 2, kind: 'rollback', at: T0 + 45_000 })
+    );
     await w.flush();
     assert.equal(region!.timeEnd, T0 + 45_000);
     assert.match(region!.text, /rolled back after 45s/);
@@ -132,8 +149,14 @@ describe('annotation writer', () => {
       }
       const failedItems = outbox.items.filter((i) => i.attempts > 0);
       assert.ok(failedItems.length > 0, 'failed attempts are recorded');
-      assert.ok(failedItems.every((i) => i.lastError !== null), 'each with its error');
-      assert.ok(outbox.items.some((i) => i.deliveredAt === null), 'the outage held delivery back');
+      assert.ok(
+        failedItems.every((i) => i.lastError !== null),
+        'each with its error'
+      );
+      assert.ok(
+        outbox.items.some((i) => i.deliveredAt === null),
+        'the outage held delivery back'
+      );
 
       grafana.setMode({ kind: 'up' });
       await grafana.up();
@@ -290,7 +313,7 @@ describe('retry delay', () => {
   it('doubles with each failed pass and stops at the cap', () => {
     assert.deepEqual(
       [1, 2, 3, 4, 5, 50].map((n) => retryDelay(n, 1000, 10_000)),
-      [1000, 2000, 4000, 8000, 10_000, 10_000],
+      [1000, 2000, 4000, 8000, 10_000, 10_000]
     );
   });
 
@@ -302,7 +325,11 @@ describe('retry delay', () => {
 
 function add(event: 'started', rollout: ReturnType<typeof aRollout>): void;
 function add(event: 'decision', rollout: ReturnType<typeof aRollout>, decision: ReturnType<typeof aDecision>): void;
-function add(event: 'started' | 'decision', rollout: ReturnType<typeof aRollout>, decision?: ReturnType<typeof aDecision>): void {
+function add(
+  event: 'started' | 'decision',
+  rollout: ReturnType<typeof aRollout>,
+  decision?: ReturnType<typeof aDecision>
+): void {
   outbox.add(event === 'started' ? { event, rollout } : { event, rollout, decision });
 }
 

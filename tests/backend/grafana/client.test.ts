@@ -33,14 +33,20 @@ describe('Grafana annotations client', () => {
 
     await client(`${grafana.url}/grafana`).findByTags(['sentra-rollout:r-1'], 1000);
 
-    assert.equal(grafana.paths[0], '/grafana/api/annotations?type=annotation&limit=100&tags=sentra-rollout%3Ar-1&from=1000&to=1000');
+    assert.equal(
+      grafana.paths[0],
+      '/grafana/api/annotations?type=annotation&limit=100&tags=sentra-rollout%3Ar-1&from=1000&to=1000'
+    );
   });
 
   it('refuses an answer that is not the documented shape, saying where it differs', async () => {
     const grafana = await answering(200, '{"annotations":[]}');
 
     await assert.rejects(client(grafana.url).findByTags(['sentra'], 0), (error: GrafanaError) => {
-      assert.match(error.message, /GET \/api\/annotations: Grafana's answer is not what its API documents \(\/ must be array\)/);
+      assert.match(
+        error.message,
+        /GET \/api\/annotations: Grafana's answer is not what its API documents \(\/ must be array\)/
+      );
       return true;
     });
   });

@@ -25,7 +25,14 @@ describe('annotation content', () => {
 
   it('writes the numbers of each gate, with n/a where a gate has none and +Inf for an infinite latency', () => {
     const verdicts = [
-      { gate: 'p99', verdict: 'fail' as const, observed: Infinity, baselineObserved: null, threshold: 0.5, samples: { canary: 40, baseline: null } },
+      {
+        gate: 'p99',
+        verdict: 'fail' as const,
+        observed: Infinity,
+        baselineObserved: null,
+        threshold: 0.5,
+        samples: { canary: 40, baseline: null },
+      },
     ];
     const text = decisionText(aRollout(), aDecision({ kind: 'rollback', verdicts }));
 
@@ -35,20 +42,42 @@ describe('annotation content', () => {
   it('tells in the region where a live rollout stands and how an ended one ended', () => {
     assert.equal(
       regionText(aRollout({ phase: 'paused', stepIndex: 1, weight: 15 })),
-      'Sentra rollout of demo: v1 → v2 (policy standard), paused, step 2 of 3 at 15%',
+      'Sentra rollout of demo: v1 → v2 (policy standard), paused, step 2 of 3 at 15%'
     );
-    assert.match(regionText(aRollout({ phase: 'aborted', endedAt: aRollout().startedAt + 125_000 })), /, aborted after 2m 5s$/);
+    assert.match(
+      regionText(aRollout({ phase: 'aborted', endedAt: aRollout().startedAt + 125_000 })),
+      /, aborted after 2m 5s$/
+    );
   });
 });
 
 describe('annotation payloads', () => {
   it('read back after a trip through JSON, and a malformed one is refused naming the field', () => {
-    const written = { event: 'decision', rollout: { ...aRollout(), policyVersion: 3, worstVerdict: 'pass' }, decision: aDecision() };
-    assert.equal(parsePayload(JSON.parse(JSON.stringify(written))).ok, true, 'fields beyond those annotated are ignored');
+    const written = {
+      event: 'decision',
+      rollout: { ...aRollout(), policyVersion: 3, worstVerdict: 'pass' },
+      decision: aDecision(),
+    };
+    assert.equal(
+      parsePayload(JSON.parse(JSON.stringify(written))).ok,
+      true,
+      'fields beyond those annotated are ignored'
+    );
 
-    const bad = parsePayload({ event: 'decision', rollout: aRollout(), decision: { ...aDecision(), kind: 'celebrate' } });
-    assert.deepEqual(bad, { ok: false, reason: 'malformed annotation payload: /decision/kind must be equal to one of the allowed values' });
-    assert.equal(parsePayload({ event: 'decision', rollout: aRollout() }).ok, false, 'a decision event needs its decision');
+    const bad = parsePayload({
+      event: 'decision',
+      rollout: aRollout(),
+      decision: { ...aDecision(), kind: 'celebrate' },
+    });
+    assert.deepEqual(bad, {
+      ok: false,
+      reason: 'malformed annotation payload: /decision/kind must be equal to one of the allowed values',
+    });
+    assert.equal(
+      parsePayload({ event: 'decision', rollout: aRollout() }).ok,
+      false,
+      'a decision event needs its decision'
+    );
     assert.equal(parsePayload(null).ok, false);
     assert.equal(parsePayload('started').ok, false);
   });

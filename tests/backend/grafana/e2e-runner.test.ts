@@ -7,7 +7,11 @@ const RUNNER = resolve(import.meta.dirname, '../../grafana-e2e/run.ts');
 
 /** Runs `npm run test:grafana-e2e`'s script with only the given settings; none of these reach Playwright. */
 function run(env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [RUNNER], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, [RUNNER], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { code: result.status, stderr: result.stderr, stdout: result.stdout };
 }
 

@@ -25,7 +25,15 @@ export function memoryOutbox(): MemoryOutbox {
   return {
     items,
     add(payload, topic = ANNOTATION_TOPIC) {
-      const item = { id: items.length + 1, createdAt: 0, topic, payload, attempts: 0, lastError: null, deliveredAt: null };
+      const item = {
+        id: items.length + 1,
+        createdAt: 0,
+        topic,
+        payload,
+        attempts: 0,
+        lastError: null,
+        deliveredAt: null,
+      };
       items.push(item);
       return item;
     },
@@ -112,16 +120,32 @@ export const WHOLE_ROLLOUT: Step[] = [
  * each event, the decision itself, holds left out.
  * Answers the decisions that were written, in order.
  */
-export function enqueueRollout(outbox: MemoryOutbox, id = 'r-1'): { rollout: AnnotatedRollout; decisions: AnnotatedDecision[] } {
+export function enqueueRollout(
+  outbox: MemoryOutbox,
+  id = 'r-1'
+): { rollout: AnnotatedRollout; decisions: AnnotatedDecision[] } {
   const started = aRollout({ id });
   add(outbox, { event: 'started', rollout: started });
   const decisions: AnnotatedDecision[] = [];
   let rollout = started;
   WHOLE_ROLLOUT.forEach((step, i) => {
     const at = T0 + (i + 1) * 10_000;
-    const decision = aDecision({ seq: i + 1, at, kind: step.kind, stepIndex: step.stepIndex, fromWeight: step.from, toWeight: step.to });
+    const decision = aDecision({
+      seq: i + 1,
+      at,
+      kind: step.kind,
+      stepIndex: step.stepIndex,
+      fromWeight: step.from,
+      toWeight: step.to,
+    });
     const ended = step.phase === 'completed' ? at : null;
-    rollout = { ...rollout, phase: step.phase, stepIndex: Math.min(step.stepIndex + 1, 2), weight: step.to, endedAt: ended };
+    rollout = {
+      ...rollout,
+      phase: step.phase,
+      stepIndex: Math.min(step.stepIndex + 1, 2),
+      weight: step.to,
+      endedAt: ended,
+    };
     if (add(outbox, { event: 'decision', rollout, decision })) decisions.push(decision);
   });
   return { rollout, decisions };

@@ -41,7 +41,10 @@ test("Prometheus holds the router's traffic of the demo service, by version", as
     });
     const body = await response.json();
     const frames: { schema?: { fields?: { labels?: Record<string, string> }[] } }[] = body.results?.A?.frames ?? [];
-    return frames.flatMap((f) => f.schema?.fields ?? []).map((field) => field.labels?.version).filter(Boolean);
+    return frames
+      .flatMap((f) => f.schema?.fields ?? [])
+      .map((field) => field.labels?.version)
+      .filter(Boolean);
   };
 
   await expect.poll(versions, { timeout: 60_000 }).toContain('v1');

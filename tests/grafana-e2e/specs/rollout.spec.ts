@@ -24,7 +24,7 @@ async function rolloutPhase(page: Page, id: string): Promise<string> {
   return (await response.json()).rollout.phase;
 }
 
-test("a rollout of the demo service leaves its region and each decision as Grafana annotations", async ({ page }) => {
+test('a rollout of the demo service leaves its region and each decision as Grafana annotations', async ({ page }) => {
   const name = `e2e-${Date.now()}`;
   const policy = await page.request.post(sentraApi('/policies'), { data: quickPolicy(name) });
   expect(policy.status(), await policy.text()).toBe(201);
@@ -36,13 +36,15 @@ test("a rollout of the demo service leaves its region and each decision as Grafa
   const { rollout } = await started.json();
 
   try {
-    await expect.poll(() => rolloutPhase(page, rollout.id), { timeout: 120_000, intervals: [2000] }).toMatch(
-      new RegExp(`^(${TERMINAL.join('|')})$`),
-    );
+    await expect
+      .poll(() => rolloutPhase(page, rollout.id), { timeout: 120_000, intervals: [2000] })
+      .toMatch(new RegExp(`^(${TERMINAL.join('|')})$`));
     const ended = (await (await page.request.get(sentraApi(`/rollouts/${rollout.id}`))).json()).rollout;
 
     const regions = () => annotations(page, [`sentra-rollout:${rollout.id}`], rollout.startedAt);
-    await expect.poll(async () => (await regions()).map((r) => r.timeEnd), { timeout: 60_000 }).toEqual([ended.endedAt]);
+    await expect
+      .poll(async () => (await regions()).map((r) => r.timeEnd), { timeout: 60_000 })
+      .toEqual([ended.endedAt]);
 
     const decisions = async () =>
       (await annotations(page, ['sentra', 'service:demo'], rollout.startedAt))
@@ -55,7 +57,9 @@ test("a rollout of the demo service leaves its region and each decision as Grafa
     expect(await decisions()).not.toContain('decision:hold');
   } finally {
     if (!TERMINAL.includes(await rolloutPhase(page, rollout.id))) {
-      await page.request.post(sentraApi(`/rollouts/${rollout.id}/actions`), { data: { action: 'abort', note: 'e2e cleanup' } });
+      await page.request.post(sentraApi(`/rollouts/${rollout.id}/actions`), {
+        data: { action: 'abort', note: 'e2e cleanup' },
+      });
     }
   }
 });

@@ -20,7 +20,12 @@ export interface GrafanaAnnotation {
 
 /** Organization annotations carrying every one of `tags`, from Grafana's annotations API. */
 export async function annotations(page: Page, tags: string[], from: number): Promise<GrafanaAnnotation[]> {
-  const query = new URLSearchParams({ type: 'annotation', limit: '100', from: String(from), to: String(Date.now() + 60_000) });
+  const query = new URLSearchParams({
+    type: 'annotation',
+    limit: '100',
+    from: String(from),
+    to: String(Date.now() + 60_000),
+  });
   for (const tag of tags) query.append('tags', tag);
   const response = await page.request.get(`/api/annotations?${query}`);
   if (!response.ok()) throw new Error(`GET /api/annotations answered ${response.status()}`);
