@@ -4,10 +4,11 @@ import { after } from 'node:test';
 import { createConnection } from 'mysql2/promise';
 
 import { openMysqlStore } from '../../../backend/src/store/mysql.ts';
+import { MYSQL_SERVER_URL } from '../../support/services.ts';
 import { storeSuite } from './store-suite.ts';
 
-/** The MariaDB kept for tests on this machine; each test gets a database of its own, dropped after it. */
-const SERVER = 'mysql://root@127.0.0.1:3306';
+// Each test gets a database of its own, dropped after it.
+const SERVER = MYSQL_SERVER_URL;
 
 const admin = await createConnection(`${SERVER}/`);
 after(() => admin.end());
