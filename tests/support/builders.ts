@@ -1,5 +1,4 @@
 import type { GateResult } from '../../backend/src/domain/gates/result.ts';
-import type { Gate } from '../../backend/src/domain/gates/schemas.ts';
 import type { Policy } from '../../backend/src/domain/policy.ts';
 import type { Decision, Rollout, StartRollout } from '../../backend/src/domain/rollout.ts';
 import { startRollout } from '../../backend/src/domain/rollout.ts';
@@ -21,13 +20,6 @@ export function uniqueName(prefix: string): string {
 
 export const T0 = Date.UTC(2025, 0, 1);
 
-/**
- * The cast is for the type checker only: `Gate['provider']` comes out as
- * `never` because the schema builds its union from a mapped array. The value
- * passes `validatePolicy`.
- */
-const ERRORS_GATE = { name: 'errors', kind: 'error-rate', provider: 'router', minSamples: 100 } as unknown as Gate;
-
 /** Three steps (5%, 50%, 100%) and one error-rate gate on the built-in router. */
 export function aPolicy(overrides: Partial<Policy> = {}): Policy {
   return {
@@ -37,7 +29,7 @@ export function aPolicy(overrides: Partial<Policy> = {}): Policy {
       { weight: 50, minDuration: '2m', maxDuration: '10m' },
       { weight: 100, minDuration: '1m' },
     ],
-    gates: [ERRORS_GATE],
+    gates: [{ name: 'errors', kind: 'error-rate', provider: 'router', minSamples: 100 }],
     ...overrides,
   };
 }
@@ -76,8 +68,12 @@ export function aGateResult(overrides: Partial<GateResult> = {}): GateResult {
   };
 }
 
-/** A controller's `hold` on the rollout's current step: the next state and the decision, as the loop would commit them. */
-export function aHold(rollout: Rollout, at: number, verdicts: GateResult[] = [aGateResult()]): { next: Rollout; decision: Decision } {
+/** The controller's `hold` on the rollout's current step: the next state and its decision, ready to commit. */
+export function aHold(
+  rollout: Rollout,
+  at: number,
+  verdicts: GateResult[] = [aGateResult()],
+): { next: Rollout; decision: Decision } {
   const next = { ...rollout, tickSeq: rollout.tickSeq + 1 };
   const decision: Decision = {
     rolloutId: rollout.id,

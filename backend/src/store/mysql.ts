@@ -71,9 +71,14 @@ class MysqlDriver implements SqlDriver {
     const connection = await this.#pool.getConnection();
     try {
       const lock = await migrateLockName(connection);
-      const [[got]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [lock, MIGRATE_LOCK_SECONDS]);
+      const [[got]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [
+        lock,
+        MIGRATE_LOCK_SECONDS,
+      ]);
       if (got?.['got'] !== 1) {
-        throw new Error(`another process held the migration lock for over ${MIGRATE_LOCK_SECONDS}s; migrate again later`);
+        throw new Error(
+          `another process held the migration lock for over ${MIGRATE_LOCK_SECONDS}s; migrate again later`,
+        );
       }
       try {
         await applyMigrations(connection);
@@ -86,7 +91,8 @@ class MysqlDriver implements SqlDriver {
   }
 
   uniqueViolation(error: unknown): string | null {
-    if (typeof error !== 'object' || error === null || (error as { code?: unknown }).code !== 'ER_DUP_ENTRY') return null;
+    if (typeof error !== 'object' || error === null || (error as { code?: unknown }).code !== 'ER_DUP_ENTRY')
+      return null;
     const message = String((error as { sqlMessage?: unknown }).sqlMessage ?? '');
     return /for key '([^']+)'/.exec(message)?.[1] ?? 'unknown key';
   }
@@ -134,7 +140,8 @@ async function rollBack(connection: PoolConnection): Promise<void> {
 async function migrateLockName(connection: PoolConnection): Promise<string> {
   const [[row]] = await connection.query<RowDataPacket[]>('SELECT DATABASE() AS db');
   const database = row?.['db'];
-  if (typeof database !== 'string') throw new Error('the MySQL URL names no database: use mysql://user:pass@host:port/db');
+  if (typeof database !== 'string')
+    throw new Error('the MySQL URL names no database: use mysql://user:pass@host:port/db');
   // Lock names are server-wide and at most 64 characters long.
   return `sentra-migrate-${createHash('sha256').update(database).digest('hex').slice(0, 40)}`;
 }

@@ -87,10 +87,12 @@ export class SqlStore implements Store {
   async createPolicy(policy: Policy, audit: AuditEntry): Promise<PolicyRecord> {
     await this.#db.transaction(async (tx) => {
       const values = [policy.name, 1, encodeJson(policy), audit.at, audit.at];
-      await tx.run('INSERT INTO policies (name, version, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', values).catch((error) => {
-        if (this.#db.uniqueViolation(error) === null) throw error;
-        throw new StoreError('conflict', `a policy named "${policy.name}" already exists`);
-      });
+      await tx
+        .run('INSERT INTO policies (name, version, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', values)
+        .catch((error) => {
+          if (this.#db.uniqueViolation(error) === null) throw error;
+          throw new StoreError('conflict', `a policy named "${policy.name}" already exists`);
+        });
       await insertAudit(tx, audit);
     });
     return { name: policy.name, version: 1, policy, createdAt: audit.at, updatedAt: audit.at };
@@ -99,7 +101,10 @@ export class SqlStore implements Store {
   /** The version check is in the UPDATE itself, so two editors racing cannot both win. */
   async updatePolicy(name: string, expectedVersion: number, policy: Policy, audit: AuditEntry): Promise<PolicyRecord> {
     if (policy.name !== name) {
-      throw new StoreError('conflict', `the policy body is named "${policy.name}", not "${name}": a policy cannot be renamed`);
+      throw new StoreError(
+        'conflict',
+        `the policy body is named "${policy.name}", not "${name}": a policy cannot be renamed`,
+      );
     }
     return this.#db.transaction(async (tx) => {
       const { changes } = await tx.run(
@@ -110,8 +115,8 @@ export class SqlStore implements Store {
       if (!row) throw new StoreError('not-found', `no policy named "${name}"`);
       const current = policyFromRow(row);
       if (changes === 0) {
-        const why = `policy "${name}" is at version ${current.version}, not ${expectedVersion}: it was changed meanwhile`;
-        throw new StoreError('conflict', why);
+        const why = `policy "${name}" is at version ${current.version}, not ${expectedVersion}`;
+        throw new StoreError('conflict', `${why}: it was changed meanwhile`);
       }
       await insertAudit(tx, audit);
       return { ...current, policy };
@@ -176,19 +181,28 @@ export class SqlStore implements Store {
     return rows.map(rolloutFromRow);
   }
 
-  async commit(next: Rollout, expectedRevision: number, decision: Decision, extras: CommitExtras): Promise<Rollout | 'stale'> {
+  async commit(
+    next: Rollout,
+    expectedRevision: number,
+    decision: Decision,
+    extras: CommitExtras,
+  ): Promise<Rollout | 'stale'> {
     if (decision.rolloutId !== next.id) {
       throw new Error(`decision for rollout ${decision.rolloutId} committed with rollout ${next.id}`);
     }
-    const stored = { ...next, revision: expectedRevision + 1 };
+    let stored: Rollout;
     try {
-      await this.#db.transaction(async (tx) => {
-        await fencedUpdate(tx, stored, expectedRevision).catch((error) => this.#keyTaken(error));
+      stored = await this.#db.transaction(async (tx) => {
+        const written = await fencedUpdate(tx, next, expectedRevision).catch((error) => this.#keyTaken(error));
         const columns = decisionColumns(decision);
         const names = Object.keys(columns);
-        await tx.run(`INSERT INTO decisions (${names.join(', ')}) VALUES (${placeholders(names.length)})`, Object.values(columns));
-        await followSteps(tx, decision, stored);
+        await tx.run(
+          `INSERT INTO decisions (${names.join(', ')}) VALUES (${placeholders(names.length)})`,
+          Object.values(columns),
+        );
+        await followSteps(tx, decision, written);
         await this.#writeExtras(tx, extras);
+        return written;
       });
     } catch (error) {
       if (error instanceof StaleRevision) return 'stale';
@@ -199,20 +213,26 @@ export class SqlStore implements Store {
 
   async recordApplied(rolloutId: string, applied: RoutingState): Promise<void> {
     await this.#db.transaction(async (tx) => {
-      const { changes } = await tx.run('UPDATE rollouts SET applied = ? WHERE id = ?', [encodeJson(applied), rolloutId]);
+      const { changes } = await tx.run('UPDATE rollouts SET applied = ? WHERE id = ?', [
+        encodeJson(applied),
+        rolloutId,
+      ]);
       if (changes === 0) throw new StoreError('not-found', `no rollout ${rolloutId}`);
     });
   }
 
   async listDecisions(rolloutId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<Decision[]> {
     const params: SqlValue[] = [rolloutId, options.afterSeq ?? 0];
-    const sql = `SELECT * FROM decisions WHERE rollout_id = ? AND seq > ? ORDER BY seq ${limitClause(options.limit, params)}`;
+    const limit = limitClause(options.limit, params);
+    const sql = `SELECT * FROM decisions WHERE rollout_id = ? AND seq > ? ORDER BY seq ${limit}`;
     const rows = await this.#db.session.all(sql, params);
     return rows.map(decisionFromRow);
   }
 
   async listSteps(rolloutId: string): Promise<StepRecord[]> {
-    const rows = await this.#db.session.all('SELECT * FROM steps WHERE rollout_id = ? ORDER BY step_index', [rolloutId]);
+    const rows = await this.#db.session.all('SELECT * FROM steps WHERE rollout_id = ? ORDER BY step_index', [
+      rolloutId,
+    ]);
     return rows.map(stepFromRow);
   }
 
@@ -250,7 +270,8 @@ export class SqlStore implements Store {
 
   async pendingOutbox(topic: string, limit: number): Promise<OutboxItem[]> {
     const params: SqlValue[] = [topic];
-    const sql = `SELECT * FROM outbox WHERE topic = ? AND delivered_at IS NULL ORDER BY id ${limitClause(limit, params)}`;
+    const limited = limitClause(limit, params);
+    const sql = `SELECT * FROM outbox WHERE topic = ? AND delivered_at IS NULL ORDER BY id ${limited}`;
     const rows = await this.#db.session.all(sql, params);
     return rows.map(outboxFromRow);
   }
@@ -308,18 +329,23 @@ export class SqlStore implements Store {
   }
 }
 
-async function fencedUpdate(tx: SqlSession, rollout: Rollout, expectedRevision: number): Promise<void> {
-  const { id, ...columns } = rolloutColumns(rollout, expectedRevision + 1);
+/**
+ * The fencing check and the write in one statement. `applied` is left as it
+ * is: it belongs to `recordApplied`, and the copy in `next` may be older than
+ * the controller's last report. The rollout returned carries the stored one.
+ */
+async function fencedUpdate(tx: SqlSession, next: Rollout, expectedRevision: number): Promise<Rollout> {
+  const { id: _id, applied: _applied, ...columns } = rolloutColumns(next, expectedRevision + 1);
   const sets = Object.keys(columns).map((name) => `${name} = ?`);
   const { changes } = await tx.run(`UPDATE rollouts SET ${sets.join(', ')} WHERE id = ? AND revision = ?`, [
     ...Object.values(columns),
-    id ?? null,
+    next.id,
     expectedRevision,
   ]);
-  if (changes > 0) return;
-  const [exists] = await tx.all('SELECT id FROM rollouts WHERE id = ?', [rollout.id]);
-  if (!exists) throw new StoreError('not-found', `no rollout ${rollout.id}`);
-  throw new StaleRevision();
+  const [row] = await tx.all('SELECT * FROM rollouts WHERE id = ?', [next.id]);
+  if (!row) throw new StoreError('not-found', `no rollout ${next.id}`);
+  if (changes === 0) throw new StaleRevision();
+  return { ...next, revision: expectedRevision + 1, applied: rolloutFromRow(row).applied };
 }
 
 /**
@@ -361,13 +387,10 @@ async function insertAudit(tx: SqlSession, audit: AuditEntry): Promise<void> {
 async function insertEvents(tx: SqlSession, events: EventInput[]): Promise<StoredEvent[]> {
   const stored: StoredEvent[] = [];
   for (const event of events) {
-    const { insertId } = await tx.run('INSERT INTO events (at, type, rollout_id, service, payload) VALUES (?, ?, ?, ?, ?)', [
-      event.at,
-      event.type,
-      event.rolloutId,
-      event.service,
-      encodeJson(event.payload),
-    ]);
+    const { insertId } = await tx.run(
+      'INSERT INTO events (at, type, rollout_id, service, payload) VALUES (?, ?, ?, ?, ?)',
+      [event.at, event.type, event.rolloutId, event.service, encodeJson(event.payload)],
+    );
     stored.push({ id: insertId, ...event });
   }
   return stored;
@@ -380,7 +403,8 @@ function placeholders(count: number): string {
 /** A LIMIT clause for an optional limit, which must be a positive whole number. */
 function limitClause(limit: number | undefined, params: SqlValue[]): string {
   if (limit === undefined) return '';
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive whole number, got ${limit}`);
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RangeError(`limit must be a positive whole number, got ${limit}`);
   params.push(limit);
   return 'LIMIT ?';
 }

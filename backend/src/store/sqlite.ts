@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
 import type { Row } from './rows.ts';
@@ -68,6 +69,8 @@ class SqliteDriver implements SqlDriver {
   constructor(path: string) {
     if (path === '') throw new Error('a SQLite store needs a file path or :memory:');
     this.#turns = turnsFor(path);
+    // A first run makes the folder its database file lives in.
+    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
     this.#db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
     this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -91,7 +91,11 @@ function act(rollout: Rollout, action: Action, at: number): Planned {
 
 function policyTests(it: It): void {
   it('creates a policy at version 1 and reads it back exactly', async ({ store }) => {
-    const policy = aPolicy({ name: uniqueName('fast'), description: 'ten percent, then all', limits: { failTicks: 3 } });
+    const policy = aPolicy({
+      name: uniqueName('fast'),
+      description: 'ten percent, then all',
+      limits: { failTicks: 3 },
+    });
     assert.ok(validatePolicy(policy).ok);
 
     const created = await store.createPolicy(policy, anAuditEntry({ at: T0, target: `policy:${policy.name}` }));
@@ -106,7 +110,10 @@ function policyTests(it: It): void {
     const policy = aPolicy({ name: 'standard' });
     await store.createPolicy(policy, anAuditEntry({ action: 'policy.create', target: 'policy:standard' }));
 
-    const again = store.createPolicy(aPolicy({ name: 'standard', description: 'other' }), anAuditEntry({ target: 'policy:standard' }));
+    const again = store.createPolicy(
+      aPolicy({ name: 'standard', description: 'other' }),
+      anAuditEntry({ target: 'policy:standard' }),
+    );
 
     await assert.rejects(again, isStoreError('conflict', '"standard"'));
     assert.equal((await store.getPolicy('standard'))?.policy.description, undefined);
@@ -128,7 +135,12 @@ function policyTests(it: It): void {
     await store.createPolicy(aPolicy({ name: 'standard' }), anAuditEntry());
     await store.updatePolicy('standard', 1, aPolicy({ name: 'standard', description: 'first edit' }), anAuditEntry());
 
-    const late = store.updatePolicy('standard', 1, aPolicy({ name: 'standard', description: 'late edit' }), anAuditEntry());
+    const late = store.updatePolicy(
+      'standard',
+      1,
+      aPolicy({ name: 'standard', description: 'late edit' }),
+      anAuditEntry(),
+    );
 
     await assert.rejects(late, isStoreError('conflict', 'version 2, not 1'));
     const stored = await store.getPolicy('standard');
@@ -159,7 +171,10 @@ function policyTests(it: It): void {
 
   it('answers not-found for a policy that does not exist', async ({ store }) => {
     assert.equal(await store.getPolicy('missing'), null);
-    await assert.rejects(store.updatePolicy('missing', 1, aPolicy({ name: 'missing' }), anAuditEntry()), isStoreError('not-found', '"missing"'));
+    await assert.rejects(
+      store.updatePolicy('missing', 1, aPolicy({ name: 'missing' }), anAuditEntry()),
+      isStoreError('not-found', '"missing"'),
+    );
     await assert.rejects(store.deletePolicy('missing', anAuditEntry()), isStoreError('not-found', '"missing"'));
     assert.deepEqual(await store.listAudit(), []);
   });
@@ -198,7 +213,10 @@ function rolloutTests(it: It): void {
     const paused = act(first, 'pause', T0 + 1000);
     await store.commit(paused.next, 1, paused.decision, {});
 
-    await assert.rejects(store.insertRollout(aRollout({ service: 'checkout' }), {}), isStoreError('conflict', first.id, 'paused'));
+    await assert.rejects(
+      store.insertRollout(aRollout({ service: 'checkout' }), {}),
+      isStoreError('conflict', first.id, 'paused'),
+    );
   });
 
   it('accepts a new rollout of a service once its last one has ended', async ({ store }) => {
@@ -341,6 +359,19 @@ function commitTests(it: It): void {
     assert.deepEqual(await store.pendingOutbox('annotations', 10), []);
   });
 
+  it('keeps the routing state recorded as applied when a commit carries an older copy', async ({ store }) => {
+    const rollout = await store.insertRollout(aRollout(), {});
+    const applied = { weight: 5, headerRoute: null };
+    await store.recordApplied(rollout.id, applied);
+    const { next, decision } = aHold(rollout, T0 + 5000);
+
+    const stored = await store.commit(next, 1, decision, {});
+
+    assert.equal(next.applied, null);
+    assert.deepEqual(stored, { ...next, revision: 2, applied });
+    assert.deepEqual(await store.getRollout(rollout.id), stored);
+  });
+
   it('answers not-found for a commit to a rollout that does not exist', async ({ store }) => {
     const ghost = { ...aRollout(), revision: 1 };
     const { next, decision } = aHold(ghost, T0);
@@ -351,8 +382,20 @@ function commitTests(it: It): void {
   it('reads back non-finite and negative-zero numbers in verdicts exactly', async ({ store }) => {
     const rollout = await store.insertRollout(aRollout(), {});
     const verdicts = [
-      aGateResult({ gate: 'latency', observed: Infinity, baselineObserved: -Infinity, threshold: 0.5, verdict: 'fail' }),
-      aGateResult({ observed: NaN, baselineObserved: -0, evidence: null, verdict: 'inconclusive', inconclusive: 'no-data' }),
+      aGateResult({
+        gate: 'latency',
+        observed: Infinity,
+        baselineObserved: -Infinity,
+        threshold: 0.5,
+        verdict: 'fail',
+      }),
+      aGateResult({
+        observed: NaN,
+        baselineObserved: -0,
+        evidence: null,
+        verdict: 'inconclusive',
+        inconclusive: 'no-data',
+      }),
     ];
     const { next, decision } = aHold(rollout, T0 + 5000, verdicts);
     const gateState = { errors: { ...next.gateState['errors']!, windowEnd: -0 } };
@@ -394,12 +437,24 @@ function historyTests(it: It): void {
 
     assert.deepEqual(await store.listSteps(rollout.id), [
       { rolloutId: rollout.id, index: 0, weight: 5, startedAt: T0, endedAt: T0 + 60_000, outcome: 'advance' },
-      { rolloutId: rollout.id, index: 1, weight: 50, startedAt: T0 + 60_000, endedAt: T0 + 90_000, outcome: 'rollback' },
+      {
+        rolloutId: rollout.id,
+        index: 1,
+        weight: 50,
+        startedAt: T0 + 60_000,
+        endedAt: T0 + 90_000,
+        outcome: 'rollback',
+      },
     ]);
   });
 
   it('closes the paused step on a resume that moves on, and the last step on completion', async ({ store }) => {
-    const policy = aPolicy({ steps: [{ weight: 10, minDuration: '1m', pause: true }, { weight: 100, minDuration: '1m' }] });
+    const policy = aPolicy({
+      steps: [
+        { weight: 10, minDuration: '1m', pause: true },
+        { weight: 100, minDuration: '1m' },
+      ],
+    });
     const rollout = await store.insertRollout(aRollout({ policy }), {});
     const waiting = { ...rollout, phase: 'paused' as const, awaitingResume: true, pauseReason: 'waiting', tickSeq: 1 };
     const pause = { ...aHold(rollout, T0 + 60_000).decision, kind: 'pause' as const };
@@ -413,13 +468,25 @@ function historyTests(it: It): void {
     assert.equal(complete.decision.kind, 'complete');
     assert.deepEqual(await store.listSteps(rollout.id), [
       { rolloutId: rollout.id, index: 0, weight: 10, startedAt: T0, endedAt: T0 + 70_000, outcome: 'resume' },
-      { rolloutId: rollout.id, index: 1, weight: 100, startedAt: T0 + 70_000, endedAt: T0 + 130_000, outcome: 'complete' },
+      {
+        rolloutId: rollout.id,
+        index: 1,
+        weight: 100,
+        startedAt: T0 + 70_000,
+        endedAt: T0 + 130_000,
+        outcome: 'complete',
+      },
     ]);
   });
 
   it('lists audit entries newest first, by target and up to a limit', async ({ store }) => {
     const created = anAuditEntry({ at: T0, action: 'policy.create', target: 'policy:standard' });
-    const updated = anAuditEntry({ at: T0 + 10, action: 'policy.update', target: 'policy:standard', detail: { from: 1, to: 2 } });
+    const updated = anAuditEntry({
+      at: T0 + 10,
+      action: 'policy.update',
+      target: 'policy:standard',
+      detail: { from: 1, to: 2 },
+    });
     const started = anAuditEntry({ at: T0 + 20, action: 'rollout.start', target: 'rollout:r1' });
     await store.createPolicy(aPolicy({ name: 'standard' }), created);
     await store.updatePolicy('standard', 1, aPolicy({ name: 'standard' }), updated);
@@ -436,7 +503,11 @@ function historyTests(it: It): void {
 function eventTests(it: It): void {
   it('numbers events in order and reads them from a cursor', async ({ store }) => {
     assert.equal(await store.lastEventId(), 0);
-    const inputs = [anEvent({ type: 'started' }), anEvent({ type: 'decision', payload: { ratio: 0.125, list: [1, 'a'] } }), anEvent()];
+    const inputs = [
+      anEvent({ type: 'started' }),
+      anEvent({ type: 'decision', payload: { ratio: 0.125, list: [1, 'a'] } }),
+      anEvent(),
+    ];
 
     const stored = await store.appendEvents(inputs);
 
@@ -445,7 +516,10 @@ function eventTests(it: It): void {
       inputs,
     );
     const ids = stored.map((event) => event.id);
-    assert.deepEqual([...ids].sort((a, b) => a - b), ids);
+    assert.deepEqual(
+      [...ids].sort((a, b) => a - b),
+      ids,
+    );
     assert.equal(new Set(ids).size, 3);
     assert.deepEqual(await store.listEvents(0, 10), stored);
     assert.deepEqual(await store.listEvents(ids[0]!, 10), stored.slice(1));
@@ -477,7 +551,11 @@ function eventTests(it: It): void {
   });
 
   it('hands out undelivered outbox items of a topic in order, and counts attempts', async ({ store }) => {
-    const items = [anOutboxItem({ payload: { n: 1 } }), anOutboxItem({ topic: 'webhooks' }), anOutboxItem({ payload: { n: 2 } })];
+    const items = [
+      anOutboxItem({ payload: { n: 1 } }),
+      anOutboxItem({ topic: 'webhooks' }),
+      anOutboxItem({ payload: { n: 2 } }),
+    ];
     const rollout = await store.insertRollout(aRollout(), { outbox: items.slice(0, 2) });
     const { next, decision } = aHold(rollout, T0);
     await store.commit(next, 1, decision, { outbox: items.slice(2) });
