@@ -322,8 +322,9 @@ export class SqlStore implements Store {
     if (!error.key.includes('live_service')) {
       return new StoreError('conflict', `a rollout with id ${rollout.id} already exists`);
     }
-    const sql = `SELECT id, phase FROM rollouts WHERE service = ? AND ${LIVE}`;
-    const [row] = await this.#db.session.all(sql, [rollout.service]);
+    const [row] = await this.#db.session.all('SELECT id, phase FROM rollouts WHERE live_service = ?', [
+      rollout.service,
+    ]);
     const live = row ? `rollout ${String(row['id'])} (${String(row['phase'])})` : 'another rollout';
     return new StoreError('conflict', `service "${rollout.service}" already has a live rollout: ${live}`);
   }
