@@ -7,7 +7,7 @@ import { argoRule, flaggerRule } from './threshold.ts';
 /** Every rule the benchmark runs, Sentra first. Defaults are marked; the rest are tighter settings. */
 export function allRules(): Rule[] {
   return [
-    sentraRule('sentra', 'Sentra (defaults; steps 30s–3m)', sentraPolicy('30s', '3m')),
+    sentraRule('sentra', 'Sentra (defaults; steps 1m–3m)', sentraPolicy('1m', '3m')),
     flaggerRule(60, 5, true),
     flaggerRule(30, 5, false),
     flaggerRule(30, 3, false),

@@ -1,4 +1,4 @@
-import { judgeGate } from '../../../backend/src/domain/gates/judge.ts';
+import { judgeContext, judgeGate } from '../../../backend/src/domain/gates/judge.ts';
 import type { CountsObservation, HistogramObservation, Observation } from '../../../backend/src/domain/gates/observation.ts';
 import { reading } from '../../../backend/src/domain/gates/observation.ts';
 import type { GateResult, GateState } from '../../../backend/src/domain/gates/result.ts';
@@ -34,8 +34,8 @@ export function sentraRule(id: string, label: string, policy: Policy): Rule {
 }
 
 function runSentra(run: Run, policy: Policy): Outcome {
-  const limits = resolveLimits(policy.limits);
-  const tick = limits.tickIntervalMs;
+  const tick = resolveLimits(policy.limits).tickIntervalMs;
+  const ctx = judgeContext(policy);
   let rollout: Rollout = startRollout({
     id: 'bench',
     service: 'svc',
@@ -55,7 +55,7 @@ function runSentra(run: Run, policy: Policy): Outcome {
     const states: Record<string, GateState> = {};
     for (const gate of policy.gates) {
       const obs: Observation = gate.kind === 'latency' ? histogram(window, counts) : errors(window, counts);
-      const judged = judgeGate(gate, obs, rollout.gateState[gate.name]!, { failTicks: limits.failTicks });
+      const judged = judgeGate(gate, obs, rollout.gateState[gate.name]!, ctx);
       results.push(judged.result);
       states[gate.name] = judged.state;
     }

@@ -4,13 +4,19 @@ import { DEFAULT_SEQUENTIAL, compareRates } from '../stats/sequential.ts';
 import { blank, fmt, inconclusive, pNote, pct, problemResult } from './format.ts';
 import type { ValueObservation } from './observation.ts';
 import type { Evidence, GateResult, GateState } from './result.ts';
-import type { ErrorRateGate, LatencyGate } from './schemas.ts';
+import type { ErrorRateGate, Gate, LatencyGate } from './schemas.ts';
+import type { JudgeContext } from './threshold.ts';
 
 /**
  * Gates that compare the canary with the baseline. They fail on evidence
  * alone: once the sequential test rejects, whatever the sample count; below
  * `minSamples` they only hold back a pass.
  */
+
+/** Whether a gate is judged by comparing canary with baseline on evidence. */
+export function isComparing(gate: Gate): gate is ComparingGate {
+  return gate.kind === 'error-rate' || (gate.kind === 'latency' && gate.compare === true);
+}
 
 export type ComparingGate = ErrorRateGate | LatencyGate;
 
@@ -19,9 +25,10 @@ export interface Judged {
   state: GateState;
 }
 
-export function settingsOf(gate: ComparingGate): SequentialSettings {
+export function settingsOf(gate: ComparingGate, ctx: JudgeContext): SequentialSettings {
+  const share = Math.max(1, ctx.comparingGates ?? 1);
   return {
-    alpha: gate.alpha ?? DEFAULT_SEQUENTIAL.alpha,
+    alpha: gate.alpha ?? DEFAULT_SEQUENTIAL.alpha / share,
     beta: gate.beta ?? DEFAULT_SEQUENTIAL.beta,
     relative: gate.tolerance?.relative ?? DEFAULT_SEQUENTIAL.relative,
     absolute: gate.tolerance?.absolute ?? DEFAULT_SEQUENTIAL.absolute,
@@ -29,12 +36,12 @@ export function settingsOf(gate: ComparingGate): SequentialSettings {
 }
 
 /** Error rates, or shares of slow requests, over the step's totals in `state`. */
-export function compareCounts(gate: ComparingGate, result: GateResult, state: GateState, minSamples: number): Judged {
+export function compareCounts(gate: ComparingGate, result: GateResult, state: GateState, minSamples: number, ctx: JudgeContext): Judged {
   const { canary, baseline } = state.totals;
   if (baseline.requests === 0) {
     return { result: inconclusive(result, 'too-few-samples', 'no baseline requests in this step yet: nothing to compare with'), state };
   }
-  const test = compareRates(canary, baseline, settingsOf(gate), state.sequential);
+  const test = compareRates(canary, baseline, settingsOf(gate, ctx), state.sequential);
   const next = { ...state, sequential: test.state };
   const evidence: Evidence = {
     logLikelihoodRatio: test.logLikelihoodRatio,
@@ -72,7 +79,7 @@ function toGo(more: number | null): string {
  * remembers where the last paired window ended, and the step's totals count
  * pairs (`requests`) and pairs where the canary was worse (`errors`).
  */
-export function compareQuantiles(gate: LatencyGate, obs: ValueObservation, state: GateState): Judged {
+export function compareQuantiles(gate: LatencyGate, obs: ValueObservation, state: GateState, ctx: JudgeContext): Judged {
   const base = blank(gate, obs.window);
   if (!obs.value.ok) return { result: problemResult(base, obs.value), state };
   if (!obs.baseline) {
@@ -87,7 +94,7 @@ export function compareQuantiles(gate: LatencyGate, obs: ValueObservation, state
     return { result: problemResult(base, { kind: 'no-data', reason: `the ${which} quantile is NaN (no traffic?)` }), state };
   }
 
-  const settings = settingsOf(gate);
+  const settings = settingsOf(gate, ctx);
   const limit = baselineValue * (1 + settings.relative);
   const samples = obs.samples?.ok ? obs.samples.value : null;
   const enough = gate.minSamples === undefined || (samples !== null && samples >= gate.minSamples);

@@ -1,10 +1,12 @@
+import type { Policy } from '../policy.ts';
+import { resolveLimits } from '../policy.ts';
 import { testAgainstLimit } from '../stats/limit.ts';
 import { DEFAULT_SEQUENTIAL } from '../stats/sequential.ts';
 import type { Accumulated } from './accumulate.ts';
 import { accumulate, markCanaryAbsent, slowCounts } from './accumulate.ts';
 import { judgeBurn } from './burn.ts';
 import type { Judged } from './compare.ts';
-import { compareCounts, compareQuantiles } from './compare.ts';
+import { compareCounts, compareQuantiles, isComparing } from './compare.ts';
 import { blank, fmt, inconclusive, mismatch, pNote, problemResult, rate, sampleNote } from './format.ts';
 import type { Counts, CountsObservation, HistogramObservation, Observation, Reading, ValueObservation } from './observation.ts';
 import type { GateResult, GateState } from './result.ts';
@@ -25,6 +27,11 @@ export const DEFAULT_MIN_SAMPLES = 50;
 
 type CountsGate = Exclude<Gate, QueryGate | Extract<Gate, { kind: 'burn-rate' }>>;
 
+/** What judging needs from the policy: its `failTicks` and how many gates share the false-rollback budget. */
+export function judgeContext(policy: Policy): JudgeContext {
+  return { failTicks: resolveLimits(policy.limits).failTicks, comparingGates: policy.gates.filter(isComparing).length };
+}
+
 /**
  * Judges one gate on one tick: pure, from the observation and what the gate
  * remembered. Only a finite number (or an infinity, which compares) can pass or
@@ -34,7 +41,7 @@ export function judgeGate(gate: Gate, obs: Observation, state: GateState, ctx: J
   if (gate.kind === 'burn-rate') return obs.kind === 'burn' ? judgeBurn(gate, obs, state, ctx) : mismatch(gate, obs, state);
   if (gate.kind === 'query' || (gate.kind === 'latency' && obs.kind === 'value')) {
     if (obs.kind !== 'value') return mismatch(gate, obs, state);
-    if (gate.kind === 'latency' && gate.compare) return compareQuantiles(gate, obs, state);
+    if (gate.kind === 'latency' && gate.compare) return compareQuantiles(gate, obs, state, ctx);
     return judgeValue(gate, obs, state, ctx);
   }
   const counts = obs.kind === 'histogram' && gate.kind === 'latency' ? histogramToCounts(obs, gate.threshold) : obs;
@@ -59,9 +66,7 @@ function judgeCounts(gate: CountsGate, obs: CountsObservation, state: GateState,
     return { result: inconclusive(filled, 'no-data', reason), state: folded.state };
   }
   const minSamples = gate.minSamples ?? DEFAULT_MIN_SAMPLES;
-  if (gate.kind === 'error-rate' || (gate.kind === 'latency' && gate.compare)) {
-    return compareCounts(gate, filled, folded.state, minSamples);
-  }
+  if (isComparing(gate)) return compareCounts(gate, filled, folded.state, minSamples, ctx);
   if (canary.requests < minSamples) {
     const reason = `${canary.requests} of ${minSamples} canary requests needed`;
     return { result: inconclusive(filled, 'too-few-samples', reason), state: folded.state };

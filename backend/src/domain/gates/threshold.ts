@@ -4,6 +4,12 @@ import type { GateResult, GateState } from './result.ts';
 export interface JudgeContext {
   /** Consecutive failing ticks a threshold gate needs before its verdict is `fail`. */
   failTicks: number;
+  /**
+   * Gates of the policy that compare canary with baseline on evidence. They
+   * share the policy's false-rollback budget: each one without its own
+   * `alpha` gets an equal part of the default. Taken as 1 when absent.
+   */
+  comparingGates?: number;
 }
 
 /**

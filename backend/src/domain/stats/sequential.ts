@@ -28,8 +28,8 @@ import { waldBounds } from './wald.ts';
  *   carried from step to step and alpha holds for the whole rollout, not per
  *   step. A fault that only appears at a higher weight would have to overcome
  *   the healthy evidence of earlier steps; so each step also starts a fresh
- *   copy of the test, and the copies are mixed with weights 1/(s·(s+1)) for
- *   the s-th start (they sum to 1, so the mixture stays a martingale).
+ *   copy of the test; the copies' prior weights sum to 1, so the mixture
+ *   stays a martingale.
  * - The healthy side is Wald's test of ρ0 against 2·ρ0 on the current step:
  *   once its likelihood ratio falls under beta / (1 − alpha), the canary is
  *   accepted as healthy and a step may advance before its maximum duration.
@@ -74,12 +74,12 @@ export const DEFAULT_SEQUENTIAL: SequentialSettings = { alpha: 0.005, beta: 0.05
  * where they are large (caught within a tick or two anyway).
  */
 export const RATIO_ALTERNATIVES: readonly Alternative[] = [
-  { multiplier: 1.5, weight: 0.3 },
-  { multiplier: 2, weight: 0.25 },
-  { multiplier: 3, weight: 0.2 },
-  { multiplier: 6, weight: 0.12 },
-  { multiplier: 15, weight: 0.08 },
-  { multiplier: 50, weight: 0.05 },
+  { multiplier: 1.5, weight: 0.2 },
+  { multiplier: 2.2, weight: 0.2 },
+  { multiplier: 3.5, weight: 0.2 },
+  { multiplier: 6, weight: 0.2 },
+  { multiplier: 12, weight: 0.12 },
+  { multiplier: 40, weight: 0.08 },
 ];
 
 /** What the healthy side tests against: a canary twice as bad as tolerated. */
@@ -114,13 +114,20 @@ export interface SequentialResult {
   state: SequentialState;
 }
 
-/** The s-th copy's weight, 1/(s·(s+1)); the copies not yet started hold the rest. */
+/**
+ * The first copy's share of the prior. Most faults show from the first step,
+ * so the first copy gets most; the copies started by later steps share the
+ * rest as (1 − first) / (s·(s − 1)) for the s-th, which sums to the rest.
+ */
+const FIRST_COPY_WEIGHT = 0.8;
+
 function startWeight(s: number): number {
-  return 1 / (s * (s + 1));
+  return s === 1 ? FIRST_COPY_WEIGHT : (1 - FIRST_COPY_WEIGHT) / (s * (s - 1));
 }
 
+/** Prior weight of the copies not started yet, after `starts` copies. */
 function unstartedWeight(starts: number): number {
-  return 1 / (starts + 1);
+  return (1 - FIRST_COPY_WEIGHT) / starts;
 }
 
 export function freshSequential(alternatives: readonly Alternative[] = RATIO_ALTERNATIVES): SequentialState {
