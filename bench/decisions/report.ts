@@ -68,7 +68,7 @@ export function svgPlot(title: string, xs: readonly number[], panels: Panel[]): 
   const margin = { left: 46, top: 26, right: 12, bottom: 30 };
   const rows = Math.ceil(panels.length / cols);
   const legendHeight = 40;
-  const width = cols * pw;
+  const width = cols * pw + 24;
   const height = rows * ph + legendHeight + 30;
   const yMin = 1;
   const yMax = 7200;

@@ -72,7 +72,7 @@ export interface CorpusSizes {
   perCell: number;
 }
 
-export const FULL_SIZES: CorpusSizes = { healthyPerLevel: 1000, dropPerLevel: 100, perCell: 200 };
+export const FULL_SIZES: CorpusSizes = { healthyPerLevel: 5000, dropPerLevel: 250, perCell: 400 };
 export const QUICK_SIZES: CorpusSizes = { healthyPerLevel: 200, dropPerLevel: 25, perCell: 40 };
 
 export const ERROR_RATIOS = [1.5, 2, 5, 20];
