@@ -21,13 +21,17 @@ export function demoPolicy(provider: 'prometheus' | 'router', stepSeconds = 10):
     { name: 'slow-requests', kind: 'latency', provider, threshold: 0.25, maxFraction: 0.05, minSamples: 40 },
   ];
   if (provider === 'prometheus') {
+    // A custom PromQL gate: the canary's share of 5xx over the last 10 s. With no
+    // canary traffic the division has no series, which holds the rollout (never a pass).
+    const rate = (codes: string) =>
+      `sum(rate(sentra_router_requests_total{service="$service",version="$version"${codes}}[10s]))`;
     gates.push({
-      name: 'canary-traffic',
+      name: 'recent-5xx',
       kind: 'query',
       provider,
-      query: 'sum(rate(sentra_router_requests_total{service="$service",version="$version"}[5s]))',
-      op: '>',
-      threshold: 0.5,
+      query: `(${rate(',code=~"5.."')} or vector(0)) / ${rate('')}`,
+      op: '<',
+      threshold: 0.25,
     });
   }
   return {
