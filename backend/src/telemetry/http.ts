@@ -7,7 +7,10 @@
  * `error` or `message` is used when there is one.
  */
 
-export type Exchange = { ok: true; status: number; body: unknown } | { ok: false; status: number | null; reason: string };
+/** On an error status, `body` holds the raw error body for backends that put structure in it (Grafana). */
+export type Exchange =
+  | { ok: true; status: number; body: unknown }
+  | { ok: false; status: number | null; reason: string; body?: string };
 
 export interface ExchangeRequest {
   /** Who answers, for reasons: `Loki`, `Tempo`, `Grafana`. */
@@ -39,7 +42,7 @@ export async function exchange(req: ExchangeRequest): Promise<Exchange> {
   }
 
   if (!res.ok) {
-    return { ok: false, status: res.status, reason: `${req.backend} answered HTTP ${res.status}: ${errorText(text)}` };
+    return { ok: false, status: res.status, reason: `${req.backend} answered HTTP ${res.status}: ${errorText(text)}`, body: text };
   }
   try {
     return { ok: true, status: res.status, body: JSON.parse(text) as unknown };
