@@ -52,7 +52,10 @@ export interface LokiPush {
 
 export function createLokiPush(options: LokiPushOptions): LokiPush {
   const endpoint = `${options.url.replace(/\/+$/, '')}/loki/api/v1/push`;
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(options.tenant ? { 'X-Scope-OrgID': options.tenant } : {}) };
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    ...(options.tenant ? { 'X-Scope-OrgID': options.tenant } : {}),
+  };
   const maxBatch = options.maxBatch ?? 500;
   const maxBuffered = options.maxBuffered ?? 10_000;
   const doFetch = options.fetch ?? fetch;
@@ -146,7 +149,10 @@ export function createTracing(options: TracingOptions): Tracing {
     headers: { ...options.headers, ...(options.tenant ? { 'X-Scope-OrgID': options.tenant } : {}) },
   });
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.serviceVersion }),
+    resource: resourceFromAttributes({
+      'service.name': options.serviceName,
+      'service.version': options.serviceVersion,
+    }),
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
   return {

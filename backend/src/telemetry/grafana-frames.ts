@@ -32,10 +32,14 @@ interface QueryResult {
 }
 
 /** The result for `refId` in an answer body, or why there is none. */
-export function resultOf(body: unknown, refId: string): { ok: true; result: QueryResult } | { ok: false; reason: string } {
+export function resultOf(
+  body: unknown,
+  refId: string,
+): { ok: true; result: QueryResult } | { ok: false; reason: string } {
   const results = (body as { results?: Record<string, QueryResult> } | null)?.results;
   const result = results?.[refId];
-  if (typeof result !== 'object' || result === null) return { ok: false, reason: `Grafana answered no result for query ${refId}` };
+  if (typeof result !== 'object' || result === null)
+    return { ok: false, reason: `Grafana answered no result for query ${refId}` };
   if (typeof result.error === 'string' && result.error !== '') {
     return { ok: false, reason: `the data source answered an error: ${result.error}` };
   }
@@ -48,7 +52,8 @@ export function resultOf(body: unknown, refId: string): { ok: true; result: Quer
  * at all, no rows, or a last row that is null without an entity, is no series.
  */
 export function frameScalar(result: { frames?: unknown }, what: string): Scalar {
-  if (result.frames !== undefined && !Array.isArray(result.frames)) return failed(`Grafana answered frames that are not a list for ${what}`);
+  if (result.frames !== undefined && !Array.isArray(result.frames))
+    return failed(`Grafana answered frames that are not a list for ${what}`);
   const samples: VectorSample[] = [];
   for (const frame of (result.frames ?? []) as Frame[]) {
     const fields = Array.isArray(frame?.schema?.fields) ? frame.schema.fields : [];

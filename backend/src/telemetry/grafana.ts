@@ -1,5 +1,12 @@
 import { failed, noData, reading } from '../domain/gates/observation.ts';
-import type { Counts, CountsObservation, Observation, Reading, ValueObservation, Window } from '../domain/gates/observation.ts';
+import type {
+  Counts,
+  CountsObservation,
+  Observation,
+  Reading,
+  ValueObservation,
+  Window,
+} from '../domain/gates/observation.ts';
 import type { ErrorRateGate, ErrorRatioGate, Gate } from '../domain/gates/schemas.ts';
 import { frameScalar, resultOf } from './grafana-frames.ts';
 import { exchange } from './http.ts';
@@ -102,7 +109,8 @@ function observeOn(type: SourceType, run: Run, gate: Gate, ctx: ObserveContext):
     if (gate.kind === 'query') return valueOf(instant, fillTemplate(gate.query, values(ctx)), { from: ctx.since, to });
   }
   if (type === 'prometheus') {
-    const instant: InstantRunner = (expr, at) => run({ expr, instant: true, range: false, format: 'time_series' }, lastMinute(at));
+    const instant: InstantRunner = (expr, at) =>
+      run({ expr, instant: true, range: false, format: 'time_series' }, lastMinute(at));
     if (gate.kind === 'error-rate' || gate.kind === 'error-ratio') return prometheusCounts(instant, gate, ctx);
     if (gate.kind === 'query') return valueOf(instant, fillTemplate(gate.query, values(ctx)), { from: ctx.since, to });
   }
@@ -111,10 +119,18 @@ function observeOn(type: SourceType, run: Run, gate: Gate, ctx: ObserveContext):
     if (gate.kind === 'error-rate' || gate.kind === 'error-ratio') return tempoCounts(traceql, gate, ctx);
     if (gate.kind === 'query') {
       const window = { from: ctx.windowEnd ?? ctx.since, to };
-      return traceql(fillTemplate(gate.query, values(ctx)), window).then((v) => ({ kind: 'value', window, value: present(v, gate.query) }));
+      return traceql(fillTemplate(gate.query, values(ctx)), window).then((v) => ({
+        kind: 'value',
+        window,
+        value: present(v, gate.query),
+      }));
     }
   }
-  return problem(gate, { from: ctx.since, to }, failed(`the grafana provider cannot answer ${gate.kind} gates on ${type} data sources`));
+  return problem(
+    gate,
+    { from: ctx.since, to },
+    failed(`the grafana provider cannot answer ${gate.kind} gates on ${type} data sources`),
+  );
 }
 
 async function valueOf(run: InstantRunner, query: string, window: Window): Promise<ValueObservation> {
@@ -122,7 +138,11 @@ async function valueOf(run: InstantRunner, query: string, window: Window): Promi
 }
 
 /** Cumulative counters read at `now - lag`; the domain turns them into increments. */
-async function prometheusCounts(run: InstantRunner, gate: ErrorRateGate | ErrorRatioGate, ctx: ObserveContext): Promise<CountsObservation> {
+async function prometheusCounts(
+  run: InstantRunner,
+  gate: ErrorRateGate | ErrorRatioGate,
+  ctx: ObserveContext,
+): Promise<CountsObservation> {
   const window = { from: ctx.windowEnd ?? ctx.since, to: ctx.now - ctx.lagMs };
   if (!gate.query) {
     const none = failed(`gate ${gate.name} reads a Prometheus data source through Grafana and must give its queries`);
@@ -131,7 +151,10 @@ async function prometheusCounts(run: InstantRunner, gate: ErrorRateGate | ErrorR
   const queries = gate.query;
   const version = async (v: string): Promise<Reading<Counts>> => {
     const fill = (q: string) => fillTemplate(q, { service: ctx.service, version: v });
-    const [requests, errors] = await Promise.all([run(fill(queries.requests), window.to), run(fill(queries.errors), window.to)]);
+    const [requests, errors] = await Promise.all([
+      run(fill(queries.requests), window.to),
+      run(fill(queries.errors), window.to),
+    ]);
     return countsFrom(requests, errors, `no series for ${ctx.service} ${v}`);
   };
   const [canary, baseline] = await Promise.all([version(ctx.canary), version(ctx.baseline)]);
@@ -169,7 +192,8 @@ function countsFrom(requests: Scalar, errors: Scalar, absent: string): Reading<C
   if (!requests.ok) return requests;
   if (!errors.ok) return errors;
   if (requests.value === null) return noData(absent);
-  if (Number.isNaN(requests.value) || (errors.value !== null && Number.isNaN(errors.value))) return noData('the count was NaN');
+  if (Number.isNaN(requests.value) || (errors.value !== null && Number.isNaN(errors.value)))
+    return noData('the count was NaN');
   const req = Math.round(requests.value);
   return reading({ requests: req, errors: Math.min(Math.round(errors.value ?? 0), req) });
 }

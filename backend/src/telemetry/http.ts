@@ -9,8 +9,7 @@
 
 /** On an error status, `body` holds the raw error body for backends that put structure in it (Grafana). */
 export type Exchange =
-  | { ok: true; status: number; body: unknown }
-  | { ok: false; status: number | null; reason: string; body?: string };
+  { ok: true; status: number; body: unknown } | { ok: false; status: number | null; reason: string; body?: string };
 
 export interface ExchangeRequest {
   /** Who answers, for reasons: `Loki`, `Tempo`, `Grafana`. */
@@ -42,12 +41,21 @@ export async function exchange(req: ExchangeRequest): Promise<Exchange> {
   }
 
   if (!res.ok) {
-    return { ok: false, status: res.status, reason: `${req.backend} answered HTTP ${res.status}: ${errorText(text)}`, body: text };
+    return {
+      ok: false,
+      status: res.status,
+      reason: `${req.backend} answered HTTP ${res.status}: ${errorText(text)}`,
+      body: text,
+    };
   }
   try {
     return { ok: true, status: res.status, body: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false, status: res.status, reason: `${req.backend} answered HTTP ${res.status} with a body that is not JSON: ${clip(text)}` };
+    return {
+      ok: false,
+      status: res.status,
+      reason: `${req.backend} answered HTTP ${res.status} with a body that is not JSON: ${clip(text)}`,
+    };
   }
 }
 

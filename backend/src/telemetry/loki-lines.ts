@@ -33,7 +33,11 @@ interface Line {
   line: string;
 }
 
-export async function lokiTemplates(source: LineSource, gate: NewErrorsGate, ctx: ObserveContext): Promise<TemplatesObservation> {
+export async function lokiTemplates(
+  source: LineSource,
+  gate: NewErrorsGate,
+  ctx: ObserveContext,
+): Promise<TemplatesObservation> {
   const to = ctx.now - ctx.lagMs;
   const from = ctx.windowEnd ?? ctx.since;
   const lookback = parseDuration(gate.baselineLookback ?? DEFAULT_BASELINE_LOOKBACK);
@@ -44,7 +48,8 @@ export async function lokiTemplates(source: LineSource, gate: NewErrorsGate, ctx
   }
 
   const limit = source.lineLimit ?? DEFAULT_LINE_LIMIT;
-  const query = (version: string) => fillTemplate(gate.query?.errors ?? DEFAULT_LOKI_QUERIES.errorLines, { service: ctx.service, version });
+  const query = (version: string) =>
+    fillTemplate(gate.query?.errors ?? DEFAULT_LOKI_QUERIES.errorLines, { service: ctx.service, version });
   const [canary, baseline] = await Promise.all([
     readLines(source, query(ctx.canary), from, to, limit),
     readLines(source, query(ctx.baseline), baselineFrom, to, limit),
@@ -55,7 +60,13 @@ export async function lokiTemplates(source: LineSource, gate: NewErrorsGate, ctx
   const window = { from, to: cut };
   const [canaryReading, baselineReading] = await Promise.all([
     templatesOf(source, canary, query(ctx.canary), { from, to: cut }, `${ctx.service} ${ctx.canary}`),
-    templatesOf(source, baseline, query(ctx.baseline), { from: baselineFrom, to: cut }, `${ctx.service} ${ctx.baseline}`),
+    templatesOf(
+      source,
+      baseline,
+      query(ctx.baseline),
+      { from: baselineFrom, to: cut },
+      `${ctx.service} ${ctx.baseline}`,
+    ),
   ]);
   return { kind: 'templates', window, canary: canaryReading, baseline: baselineReading };
 }
@@ -103,7 +114,8 @@ export function parseStreams(body: unknown, query: string): Reading<Line[]> {
   if ((body as { status?: unknown })?.status !== 'success' || !data || !Array.isArray(data.result)) {
     return failed(`Loki answered an unexpected body for ${query}`);
   }
-  if (data.resultType !== 'streams') return failed(`Loki answered a ${String(data.resultType)}, not log lines, for ${query}`);
+  if (data.resultType !== 'streams')
+    return failed(`Loki answered a ${String(data.resultType)}, not log lines, for ${query}`);
   const lines: Line[] = [];
   for (const stream of data.result as { values?: unknown }[]) {
     if (!Array.isArray(stream?.values)) return failed(`Loki answered a stream without values for ${query}`);

@@ -56,10 +56,12 @@ export function readVector(body: unknown, query: string): Scalar {
   if ((body as { status?: unknown })?.status !== 'success' || !data || !Array.isArray(data.result)) {
     return failed(`Loki answered an unexpected body for ${query}`);
   }
-  if (data.resultType !== 'vector') return failed(`Loki answered a ${String(data.resultType)}, not a vector, for ${query}`);
+  if (data.resultType !== 'vector')
+    return failed(`Loki answered a ${String(data.resultType)}, not a vector, for ${query}`);
   const samples: VectorSample[] = [];
   for (const item of data.result as { metric?: Record<string, string>; value?: unknown[] }[]) {
-    if (!Array.isArray(item?.value) || item.value.length !== 2) return failed(`Loki answered a malformed sample for ${query}`);
+    if (!Array.isArray(item?.value) || item.value.length !== 2)
+      return failed(`Loki answered a malformed sample for ${query}`);
     samples.push({ metric: item.metric ?? {}, raw: item.value[1] });
   }
   return oneValue(samples, query);

@@ -44,7 +44,13 @@ export function createLokiProvider(config: LokiConfig): TelemetryProvider {
   const headers = { ...config.headers, ...(config.tenant ? { 'X-Scope-OrgID': config.tenant } : {}) };
   const base = config.url.replace(/\/+$/, '');
   const get = (path: string, params: Record<string, string>, timeoutMs: number) =>
-    exchange({ backend: 'Loki', url: `${base}${path}?${new URLSearchParams(params)}`, headers, timeoutMs, fetch: config.fetch });
+    exchange({
+      backend: 'Loki',
+      url: `${base}${path}?${new URLSearchParams(params)}`,
+      headers,
+      timeoutMs,
+      fetch: config.fetch,
+    });
 
   return {
     name: 'loki',
@@ -55,7 +61,11 @@ export function createLokiProvider(config: LokiConfig): TelemetryProvider {
       };
       if (gate.kind === 'new-errors') {
         const range = (query: string, from: number, to: number, limit: number) =>
-          get('/loki/api/v1/query_range', { query, start: msToNs(from), end: msToNs(to), limit: String(limit), direction: 'forward' }, ctx.timeoutMs);
+          get(
+            '/loki/api/v1/query_range',
+            { query, start: msToNs(from), end: msToNs(to), limit: String(limit), direction: 'forward' },
+            ctx.timeoutMs,
+          );
         return lokiTemplates({ range, run, lineLimit: config.lineLimit }, gate, ctx);
       }
       if (gate.kind === 'error-rate' || gate.kind === 'error-ratio') return lokiCounts(run, gate, ctx);

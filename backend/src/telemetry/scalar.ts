@@ -22,7 +22,10 @@ export interface VectorSample {
 export function oneValue(samples: VectorSample[], what: string): Scalar {
   if (samples.length === 0) return reading(null);
   if (samples.length > 1) {
-    const shown = samples.slice(0, 3).map((s) => labelsText(s.metric)).join(', ');
+    const shown = samples
+      .slice(0, 3)
+      .map((s) => labelsText(s.metric))
+      .join(', ');
     return failed(`expected 1 series for ${what}, got ${samples.length}: ${shown}`);
   }
   const value = parseSampleValue(samples[0]!.raw);

@@ -1,6 +1,13 @@
 import { parseDuration } from '../domain/duration.ts';
 import { failed, noData, reading } from '../domain/gates/observation.ts';
-import type { Counts, CountsObservation, Observation, Reading, ValueObservation, Window } from '../domain/gates/observation.ts';
+import type {
+  Counts,
+  CountsObservation,
+  Observation,
+  Reading,
+  ValueObservation,
+  Window,
+} from '../domain/gates/observation.ts';
 import type { ErrorRateGate, ErrorRatioGate, Gate, LatencyGate, QueryGate } from '../domain/gates/schemas.ts';
 import { exchange } from './http.ts';
 import { msToNs } from './loki-query.ts';
@@ -46,7 +53,19 @@ export const DEFAULT_TEMPO_QUERIES = {
   samples: `{ ${SPANS} } | count_over_time()`,
 } as const;
 
-const METRICS_FUNCTION = /\|\s*(rate|count_over_time|sum_over_time|avg_over_time|min_over_time|max_over_time|quantile_over_time|histogram_over_time|compare)\s*\(/;
+/** TraceQL's metrics functions: a query without one is a search, whose results are never counted. */
+const METRICS_FUNCTIONS = [
+  'rate',
+  'count_over_time',
+  'sum_over_time',
+  'avg_over_time',
+  'min_over_time',
+  'max_over_time',
+  'quantile_over_time',
+  'histogram_over_time',
+  'compare',
+];
+const METRICS_FUNCTION = new RegExp(String.raw`\|\s*(${METRICS_FUNCTIONS.join('|')})\s*\(`);
 
 interface Api {
   range(query: string, window: Window, stepMs: number): Promise<Reading<unknown>>;
@@ -63,23 +82,40 @@ export function createTempoProvider(config: TempoConfig): TelemetryProvider {
     async observe(gate: Gate, ctx: ObserveContext): Promise<Observation> {
       const get = async (path: string, query: string, params: Record<string, string>): Promise<Reading<unknown>> => {
         // Search answers are a sample of traces: only metrics queries are ever sent.
-        if (!METRICS_FUNCTION.test(query)) return failed(`not a TraceQL metrics query (search results are never counted): ${query}`);
+        if (!METRICS_FUNCTION.test(query))
+          return failed(`not a TraceQL metrics query (search results are never counted): ${query}`);
         const search = new URLSearchParams({ q: query, ...params });
-        const answer = await exchange({ backend: 'Tempo', url: `${base}${path}?${search}`, headers, timeoutMs: ctx.timeoutMs, fetch: config.fetch });
+        const answer = await exchange({
+          backend: 'Tempo',
+          url: `${base}${path}?${search}`,
+          headers,
+          timeoutMs: ctx.timeoutMs,
+          fetch: config.fetch,
+        });
         return answer.ok ? reading(answer.body) : failed(answer.reason);
       };
       const api: Api = {
-        range: (query, w, step) => get('/api/metrics/query_range', query, { start: msToNs(w.from), end: msToNs(w.to), step: `${step / 1000}s` }),
+        range: (query, w, step) =>
+          get('/api/metrics/query_range', query, { start: msToNs(w.from), end: msToNs(w.to), step: `${step / 1000}s` }),
         instant: (query, w) => get('/api/metrics/query', query, { start: msToNs(w.from), end: msToNs(w.to) }),
       };
       if (gate.kind === 'error-rate' || gate.kind === 'error-ratio') return tempoCounts(api, gate, ctx, stepMs);
       if (gate.kind === 'latency' || gate.kind === 'query') return tempoValue(api, gate, ctx);
-      return { kind: 'value', window: { from: ctx.since, to: ctx.now - ctx.lagMs }, value: failed(`the tempo provider cannot answer ${gate.kind} gates`) };
+      return {
+        kind: 'value',
+        window: { from: ctx.since, to: ctx.now - ctx.lagMs },
+        value: failed(`the tempo provider cannot answer ${gate.kind} gates`),
+      };
     },
   };
 }
 
-async function tempoCounts(api: Api, gate: ErrorRateGate | ErrorRatioGate, ctx: ObserveContext, stepMs: number): Promise<CountsObservation> {
+async function tempoCounts(
+  api: Api,
+  gate: ErrorRateGate | ErrorRatioGate,
+  ctx: ObserveContext,
+  stepMs: number,
+): Promise<CountsObservation> {
   const to = Math.floor((ctx.now - ctx.lagMs) / stepMs) * stepMs;
   const sliding = gate.kind === 'error-ratio' && gate.window !== undefined;
   const start = sliding ? Math.max(ctx.since, to - parseDuration(gate.window!)) : (ctx.windowEnd ?? ctx.since);
@@ -135,9 +171,17 @@ async function tempoValue(api: Api, gate: LatencyGate | QueryGate, ctx: ObserveC
   const to = ctx.now - ctx.lagMs;
   const span = gate.kind === 'latency' ? (gate.window ?? DEFAULT_LATENCY_WINDOW) : DEFAULT_LATENCY_WINDOW;
   const window = { from: Math.max(ctx.since, to - parseDuration(span)), to };
-  const fill = (q: string) => fillTemplate(q, { service: ctx.service, version: ctx.canary }).replace('$quantile', String((gate as LatencyGate).quantile));
+  const fill = (q: string) =>
+    fillTemplate(q, { service: ctx.service, version: ctx.canary }).replace(
+      '$quantile',
+      String((gate as LatencyGate).quantile),
+    );
   if (gate.kind === 'latency' && gate.quantile === undefined) {
-    return { kind: 'value', window, value: failed('a tempo latency gate needs a quantile (Tempo has no latency buckets to count)') };
+    return {
+      kind: 'value',
+      window,
+      value: failed('a tempo latency gate needs a quantile (Tempo has no latency buckets to count)'),
+    };
   }
   const query = gate.kind === 'query' ? fill(gate.query) : fill(DEFAULT_TEMPO_QUERIES.latency);
   const value = instantValue(await api.instant(query, window));
@@ -164,8 +208,10 @@ function oneSeries(answer: Reading<unknown>): Reading<unknown> {
   if (!answer.ok) return answer;
   const body = answer.value as { series?: unknown; status?: unknown; message?: unknown } | null;
   if (typeof body !== 'object' || body === null) return failed('Tempo answered a body that is not an object');
-  if (body.status === 'PARTIAL') return noData(`Tempo answered a partial result${body.message ? `: ${String(body.message)}` : ''}`);
-  if (body.series !== undefined && !Array.isArray(body.series)) return failed('Tempo answered series that are not a list');
+  if (body.status === 'PARTIAL')
+    return noData(`Tempo answered a partial result${body.message ? `: ${String(body.message)}` : ''}`);
+  if (body.series !== undefined && !Array.isArray(body.series))
+    return failed('Tempo answered series that are not a list');
   const series = (body.series ?? []) as unknown[];
   if (series.length === 0) return reading(null);
   if (series.length > 1) return failed(`expected 1 series, got ${series.length}`);

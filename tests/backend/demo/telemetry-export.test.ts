@@ -21,11 +21,12 @@ describe('Loki push', () => {
     const since = 1_700_000_000_000;
     const canary = createLokiPush({ url: loki.url, labels: { service: 'shop', version: 'v2' } });
     const baseline = createLokiPush({ url: loki.url, labels: { service: 'shop', version: 'v1' } });
+    const declined = JSON.stringify({ level: 50, msg: 'card declined' });
     for (let i = 0; i < 8; i++) {
       canary.push(JSON.stringify({ level: 30, msg: 'request completed' }), since + 1000 + i);
       baseline.push(JSON.stringify({ level: 30, msg: 'request completed' }), since + 1000 + i);
     }
-    canary.write(`${JSON.stringify({ level: 50, msg: 'card declined' })}\n${JSON.stringify({ level: 50, msg: 'card declined' })}\n`);
+    canary.write(`${declined}\n${declined}\n`);
     await Promise.all([canary.close(), baseline.close()]);
 
     const obs = (await createLokiProvider({ url: loki.url }).observe(
@@ -52,7 +53,10 @@ describe('Loki push', () => {
     await push.close();
 
     const values = (JSON.parse(bodies[0]!) as { streams: { values: [string, string][] }[] }).streams[0]!.values;
-    assert.deepEqual(values.map((v) => v[0]), ['1700000000000000000', '1700000000000000001']);
+    assert.deepEqual(
+      values.map((v) => v[0]),
+      ['1700000000000000000', '1700000000000000001'],
+    );
   });
 
   test('sends the tenant as X-Scope-OrgID', async () => {

@@ -46,7 +46,10 @@ describe('new-errors gate', () => {
       aTick(1, ['payment declined for order 2'], ['cache miss for key 8']),
       aTick(2, ['payment declined for order 3'], []),
     ]);
-    assert.deepEqual(results.map((r) => r.verdict), ['inconclusive', 'inconclusive', 'fail']);
+    assert.deepEqual(
+      results.map((r) => r.verdict),
+      ['inconclusive', 'inconclusive', 'fail'],
+    );
     assert.equal(results[0]!.inconclusive, 'unconfirmed');
     assert.match(results[2]!.reason, /"payment declined for order <num>" 3 times/);
     assert.match(results[2]!.reason, /example: payment declined for order 1$/);
@@ -54,7 +57,11 @@ describe('new-errors gate', () => {
 
   test('passes when the baseline writes the same template', () => {
     const results = run(aGate(), [
-      aTick(0, ['timeout after 10ms calling db', 'timeout after 12ms calling db', 'timeout after 9ms calling db'], ['timeout after 300ms calling db']),
+      aTick(
+        0,
+        ['timeout after 10ms calling db', 'timeout after 12ms calling db', 'timeout after 9ms calling db'],
+        ['timeout after 300ms calling db'],
+      ),
     ]);
     assert.equal(results[0]!.verdict, 'pass');
   });
@@ -101,7 +108,11 @@ describe('new-errors gate', () => {
         candidates: [],
       },
     };
-    const obs = aTick(0, ['brand new failure', 'brand new failure', 'brand new failure'], ['yet another baseline template']);
+    const obs = aTick(
+      0,
+      ['brand new failure', 'brand new failure', 'brand new failure'],
+      ['yet another baseline template'],
+    );
     const judged = judgeGate(aGate(), obs, state, ctx);
     assert.equal(judged.result.verdict, 'inconclusive');
     assert.match(judged.result.reason, /cannot tell whether "brand new failure" is new/);
@@ -110,12 +121,22 @@ describe('new-errors gate', () => {
   test('keeps its templates when the rollout moves to the next step', () => {
     const policy = {
       name: 'p',
-      steps: [{ weight: 10, minDuration: '1m' }, { weight: 50, minDuration: '1m' }],
+      steps: [
+        { weight: 10, minDuration: '1m' },
+        { weight: 50, minDuration: '1m' },
+      ],
       gates: [aGate()],
     };
     const rollout = startRollout({
-      id: 'r1', service: 'shop', baseline: 'v1', canary: 'v2', policy, policyVersion: 1,
-      traffic: DEFAULT_TRAFFIC, createdBy: 'test', now: 0,
+      id: 'r1',
+      service: 'shop',
+      baseline: 'v1',
+      canary: 'v2',
+      policy,
+      policyVersion: 1,
+      traffic: DEFAULT_TRAFFIC,
+      createdBy: 'test',
+      now: 0,
     });
     const judged = judgeGate(aGate(), aTick(0, ['odd failure 1'], ['x']), rollout.gateState['new-errors']!, ctx);
     const promoted = applyAction({ ...rollout, gateState: { 'new-errors': judged.state } }, 'promote', 'alice', 60_000);
@@ -132,6 +153,8 @@ describe('new-errors gate', () => {
       gates: [{ name: 'n', kind: 'new-errors', provider: 'tempo' }],
     });
     assert.equal(checked.ok, false);
-    assert.deepEqual(!checked.ok && checked.errors, [{ field: '/gates/0/provider', message: 'a new-errors gate reads log lines: its provider is loki' }]);
+    assert.deepEqual(!checked.ok && checked.errors, [
+      { field: '/gates/0/provider', message: 'a new-errors gate reads log lines: its provider is loki' },
+    ]);
   });
 });

@@ -39,7 +39,8 @@ const TABLE: { name: string; line: string; template: string }[] = [
       '    at Layer.handle (/app/node_modules/express/lib/router/layer.js:95:5)',
     ].join('\n'),
     template:
-      'TypeError: Cannot read properties of undefined (reading <str>) at computeTotal (/app/src/cart/total.js:<num>:<num>)',
+      'TypeError: Cannot read properties of undefined (reading <str>) ' +
+      'at computeTotal (/app/src/cart/total.js:<num>:<num>)',
   },
   {
     name: 'a Node connection refusal with an address',
@@ -55,18 +56,26 @@ const TABLE: { name: string; line: string; template: string }[] = [
       hostname: 'checkout-7c9f5d-x2k4p',
       reqId: 'req-8f3a2b1c',
       msg: 'payment failed',
-      err: { type: 'Error', message: 'card 4242 declined by issuer', stack: 'Error: card 4242 declined\n    at charge (/app/pay.js:88:11)' },
+      err: {
+        type: 'Error',
+        message: 'card 4242 declined by issuer',
+        stack: 'Error: card 4242 declined\n    at charge (/app/pay.js:88:11)',
+      },
     }),
     template: 'payment failed: Error: card <num> declined by issuer at charge (/app/pay.js:<num>:<num>)',
   },
   {
     name: 'a JSON line with a plain error string',
-    line: '{"level":"error","ts":"2024-03-30T23:03:41.002Z","msg":"upstream call failed","error":"context deadline exceeded after 5.000123s","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
+    line:
+      '{"level":"error","ts":"2024-03-30T23:03:41.002Z","msg":"upstream call failed",' +
+      '"error":"context deadline exceeded after 5.000123s","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
     template: 'upstream call failed: context deadline exceeded after <dur>',
   },
   {
     name: 'a logfmt line reduced to its message and error',
-    line: 'ts=2024-03-30T23:03:40.01Z caller=db.go:112 level=error msg="query failed" err="pq: deadlock detected" duration=1.2s',
+    line:
+      'ts=2024-03-30T23:03:40.01Z caller=db.go:112 level=error msg="query failed" ' +
+      'err="pq: deadlock detected" duration=1.2s',
     template: 'query failed: pq: deadlock detected',
   },
   {
@@ -91,7 +100,9 @@ const TABLE: { name: string; line: string; template: string }[] = [
   },
   {
     name: 'a Go timeout with a compound duration',
-    line: 'Get "http://inventory:8080/items/991": context deadline exceeded (Client.Timeout exceeded while awaiting headers) after 2m30.5s',
+    line:
+      'Get "http://inventory:8080/items/991": context deadline exceeded ' +
+      '(Client.Timeout exceeded while awaiting headers) after 2m30.5s',
     template: 'Get <str>: context deadline exceeded (Client.Timeout exceeded while awaiting headers) after <dur>',
   },
   {
@@ -146,7 +157,9 @@ const TABLE: { name: string; line: string; template: string }[] = [
   },
   {
     name: 'a gRPC status keeps its code',
-    line: 'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing dial tcp 10.0.3.7:9090: connect: connection refused"',
+    line:
+      'rpc error: code = Unavailable desc = connection error: ' +
+      'desc = "transport: Error while dialing dial tcp 10.0.3.7:9090: connect: connection refused"',
     template: 'rpc error: code = Unavailable desc = connection error: desc = <str>',
   },
   {

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { judgeGate } from '../../../backend/src/domain/gates/judge.ts';
-import type { CountsObservation, Observation, ValueObservation } from '../../../backend/src/domain/gates/observation.ts';
+import type {
+  CountsObservation,
+  Observation,
+  ValueObservation,
+} from '../../../backend/src/domain/gates/observation.ts';
 import { freshGateState } from '../../../backend/src/domain/gates/result.ts';
 import type { ErrorRateGate, QueryGate } from '../../../backend/src/domain/gates/schemas.ts';
 import { frameScalar } from '../../../backend/src/telemetry/grafana-frames.ts';
@@ -26,7 +30,17 @@ const NOW = T0 + 60_000;
 const TOKEN = 'glsa_test_token';
 
 function aContext(overrides: Partial<ObserveContext> = {}): ObserveContext {
-  return { service: 'shop', baseline: 'v1', canary: 'v2', now: NOW, lagMs: 2_000, timeoutMs: 3_000, windowEnd: null, since: T0, ...overrides };
+  return {
+    service: 'shop',
+    baseline: 'v1',
+    canary: 'v2',
+    now: NOW,
+    lagMs: 2_000,
+    timeoutMs: 3_000,
+    windowEnd: null,
+    since: T0,
+    ...overrides,
+  };
 }
 
 function queryGate(uid: string, query: string): QueryGate {
@@ -58,12 +72,19 @@ async function startPrometheus(): Promise<{ url: string; stop: () => Promise<voi
   const port = await freePort();
   const child: ChildProcess = spawn(
     '/usr/bin/prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
     { stdio: 'ignore' },
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -95,9 +116,15 @@ describe('Grafana provider', () => {
       ],
     });
     const request = JSON.stringify({ level: 30, msg: 'request completed' });
-    loki.add({ service: 'shop', version: 'v2' }, Array.from({ length: 12 }, (_, i) => [T0 + 1000 + i, request]));
+    loki.add(
+      { service: 'shop', version: 'v2' },
+      Array.from({ length: 12 }, (_, i) => [T0 + 1000 + i, request]),
+    );
     loki.add({ service: 'shop', version: 'v2' }, [[T0 + 2000, JSON.stringify({ level: 50, msg: 'boom' })]]);
-    loki.add({ service: 'shop', version: 'v1' }, Array.from({ length: 30 }, (_, i) => [T0 + 1000 + i, request]));
+    loki.add(
+      { service: 'shop', version: 'v1' },
+      Array.from({ length: 30 }, (_, i) => [T0 + 1000 + i, request]),
+    );
     for (let i = 0; i < 25; i++) {
       for (const version of ['v1', 'v2']) {
         tempo.add({
@@ -125,7 +152,10 @@ describe('Grafana provider', () => {
     assert.deepEqual(obs.baseline, { ok: true, value: { requests: 30, errors: 0 } });
     const sent = grafana.requests.find((r) => r.path === '/api/ds/query')!;
     assert.equal(sent.headers.authorization, `Bearer ${TOKEN}`);
-    assert.deepEqual((sent.body as { queries: { datasource: unknown }[] }).queries[0]!.datasource, { uid: 'logs', type: 'loki' });
+    assert.deepEqual((sent.body as { queries: { datasource: unknown }[] }).queries[0]!.datasource, {
+      uid: 'logs',
+      type: 'loki',
+    });
   });
 
   test('counts spans through a Tempo data source, turning rate() into a count over the window', async () => {
@@ -176,7 +206,10 @@ describe('Grafana provider', () => {
         check: (obs) => {
           const v = value(obs);
           assert.ok(v.ok && Number.isNaN(v.value));
-          assert.equal(judgeGate(queryGate('prom', 'x'), obs, freshGateState(), { failTicks: 1 }).result.verdict, 'inconclusive');
+          assert.equal(
+            judgeGate(queryGate('prom', 'x'), obs, freshGateState(), { failTicks: 1 }).result.verdict,
+            'inconclusive',
+          );
         },
       },
       {
@@ -185,7 +218,10 @@ describe('Grafana provider', () => {
         query: 'vector(+Inf)',
         check: (obs) => {
           assert.deepEqual(value(obs), { ok: true, value: Number.POSITIVE_INFINITY });
-          assert.equal(judgeGate(queryGate('prom', 'x'), obs, freshGateState(), { failTicks: 1 }).result.verdict, 'fail');
+          assert.equal(
+            judgeGate(queryGate('prom', 'x'), obs, freshGateState(), { failTicks: 1 }).result.verdict,
+            'fail',
+          );
         },
       },
       {
@@ -195,7 +231,10 @@ describe('Grafana provider', () => {
         check: (obs) => {
           const v = value(obs);
           assert.equal(v.ok, false);
-          assert.match(!v.ok ? v.reason : '', /^Grafana answered HTTP 400: the data source answered an error: .*parse error/);
+          assert.match(
+            !v.ok ? v.reason : '',
+            /^Grafana answered HTTP 400: the data source answered an error: .*parse error/,
+          );
         },
       },
       {
@@ -220,20 +259,31 @@ describe('Grafana provider', () => {
         trap: 'an empty answer is a frame with no fields: no data, not zero',
         uid: 'prom',
         query: 'vector(1) > 5',
-        check: (obs) => assert.deepEqual(value(obs), { ok: false, kind: 'no-data', reason: 'no series for vector(1) > 5' }),
+        check: (obs) =>
+          assert.deepEqual(value(obs), { ok: false, kind: 'no-data', reason: 'no series for vector(1) > 5' }),
       },
       {
         trap: 'a wrong token is an error with Grafana’s message',
         uid: 'prom',
         query: 'vector(1)',
         token: 'wrong',
-        check: (obs) => assert.deepEqual(value(obs), { ok: false, kind: 'error', reason: 'Grafana answered HTTP 401: invalid API key' }),
+        check: (obs) =>
+          assert.deepEqual(value(obs), {
+            ok: false,
+            kind: 'error',
+            reason: 'Grafana answered HTTP 401: invalid API key',
+          }),
       },
       {
         trap: 'an unknown data source is an error naming Grafana’s answer',
         uid: 'nope',
         query: 'vector(1)',
-        check: (obs) => assert.deepEqual(value(obs), { ok: false, kind: 'error', reason: 'Grafana answered HTTP 404: Data source not found' }),
+        check: (obs) =>
+          assert.deepEqual(value(obs), {
+            ok: false,
+            kind: 'error',
+            reason: 'Grafana answered HTTP 404: Data source not found',
+          }),
       },
       {
         trap: 'a data source of a type Sentra cannot read is refused by name',
@@ -241,7 +291,10 @@ describe('Grafana provider', () => {
         query: 'A1:B2',
         check: (obs) => {
           const v = value(obs);
-          assert.match(!v.ok ? v.reason : '', /type grafana-googlesheets-datasource; Sentra reads prometheus, loki and tempo/);
+          assert.match(
+            !v.ok ? v.reason : '',
+            /type grafana-googlesheets-datasource; Sentra reads prometheus, loki and tempo/,
+          );
         },
       },
     ];
@@ -256,12 +309,30 @@ describe('Grafana provider', () => {
 
 describe('Grafana data frames', () => {
   const frame = (values: unknown[][], entities?: unknown[], labels: Record<string, string> = {}) => ({
-    schema: { fields: [{ name: 'Time', type: 'time' }, { name: 'Value', type: 'number', labels }] },
+    schema: {
+      fields: [
+        { name: 'Time', type: 'time' },
+        { name: 'Value', type: 'number', labels },
+      ],
+    },
     data: { values, ...(entities ? { entities } : {}) },
   });
 
   test('values are columnar: the last row of the number column is the value', () => {
-    assert.deepEqual(frameScalar({ frames: [frame([[1, 2, 3], [0.1, 0.2, 0.3]])] }, 'q'), { ok: true, value: 0.3 });
+    assert.deepEqual(
+      frameScalar(
+        {
+          frames: [
+            frame([
+              [1, 2, 3],
+              [0.1, 0.2, 0.3],
+            ]),
+          ],
+        },
+        'q',
+      ),
+      { ok: true, value: 0.3 },
+    );
   });
 
   test('a negative infinity is restored from its entity', () => {
@@ -289,7 +360,14 @@ describe('Grafana data frames', () => {
   });
 
   test('two number columns are two series', () => {
-    const answer = frameScalar({ frames: [frame([[1], [1]], undefined, { pod: 'a' }), frame([[1], [2]], undefined, { pod: 'b' })] }, 'q');
-    assert.deepEqual(answer, { ok: false, kind: 'error', reason: 'expected 1 series for q, got 2: {pod="a"}, {pod="b"}' });
+    const answer = frameScalar(
+      { frames: [frame([[1], [1]], undefined, { pod: 'a' }), frame([[1], [2]], undefined, { pod: 'b' })] },
+      'q',
+    );
+    assert.deepEqual(answer, {
+      ok: false,
+      kind: 'error',
+      reason: 'expected 1 series for q, got 2: {pod="a"}, {pod="b"}',
+    });
   });
 });

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { judgeGate } from '../../../backend/src/domain/gates/judge.ts';
-import type { CountsObservation, Observation, TemplatesObservation } from '../../../backend/src/domain/gates/observation.ts';
+import type {
+  CountsObservation,
+  Observation,
+  TemplatesObservation,
+} from '../../../backend/src/domain/gates/observation.ts';
 import { freshGateState } from '../../../backend/src/domain/gates/result.ts';
 import type { ErrorRateGate, Gate, NewErrorsGate } from '../../../backend/src/domain/gates/schemas.ts';
 import { parseStreams } from '../../../backend/src/telemetry/loki-lines.ts';
@@ -18,11 +22,27 @@ const NOW = T0 + 60_000;
 const LAG = 2_000;
 
 function aContext(overrides: Partial<ObserveContext> = {}): ObserveContext {
-  return { service: 'shop', baseline: 'v1', canary: 'v2', now: NOW, lagMs: LAG, timeoutMs: 2_000, windowEnd: null, since: SINCE, ...overrides };
+  return {
+    service: 'shop',
+    baseline: 'v1',
+    canary: 'v2',
+    now: NOW,
+    lagMs: LAG,
+    timeoutMs: 2_000,
+    windowEnd: null,
+    since: SINCE,
+    ...overrides,
+  };
 }
 
 const errorRate: ErrorRateGate = { name: 'errors', kind: 'error-rate', provider: 'loki' };
-const newErrors: NewErrorsGate = { name: 'new-errors', kind: 'new-errors', provider: 'loki', minOccurrences: 2, baselineLookback: '10m' };
+const newErrors: NewErrorsGate = {
+  name: 'new-errors',
+  kind: 'new-errors',
+  provider: 'loki',
+  minOccurrences: 2,
+  baselineLookback: '10m',
+};
 
 const request = (status = 200) => JSON.stringify({ level: 30, msg: 'request completed', res: { statusCode: status } });
 const error = (msg: string) => JSON.stringify({ level: 50, msg });
@@ -46,9 +66,18 @@ describe('Loki provider', () => {
   describe('error-rate gates', () => {
     test('counts requests and error lines per version as increments over the window since the last tick', async () => {
       const fixture = await startLokiFixture();
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(20, T0 + 1000, () => request()));
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(3, T0 + 1500, (i) => error(`boom ${i}`)));
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(40, T0 + 1000, () => request()));
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(20, T0 + 1000, () => request()),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(3, T0 + 1500, (i) => error(`boom ${i}`)),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(40, T0 + 1000, () => request()),
+      );
       const provider = createLokiProvider({ url: fixture.url });
 
       const obs = counts(await provider.observe(errorRate, aContext()));
@@ -62,10 +91,22 @@ describe('Loki provider', () => {
 
     test('the next tick counts only what came after the last window', async () => {
       const fixture = await startLokiFixture();
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(10, T0 + 1000, () => request()));
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(5, NOW + 1000, () => request()));
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(10, T0 + 1000, () => request()));
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(5, NOW + 1000, () => request()));
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(10, T0 + 1000, () => request()),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(5, NOW + 1000, () => request()),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(10, T0 + 1000, () => request()),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(5, NOW + 1000, () => request()),
+      );
       const provider = createLokiProvider({ url: fixture.url });
 
       const later = aContext({ windowEnd: NOW - LAG, now: NOW + 10_000 });
@@ -78,9 +119,18 @@ describe('Loki provider', () => {
 
     test('a canary with many more error lines than requests fails the sequential test', async () => {
       const fixture = await startLokiFixture();
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(50, T0 + 100, () => request(500)));
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(50, T0 + 200, (i) => error(`db timeout ${i}`)));
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(50, T0 + 100, () => request()));
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(50, T0 + 100, () => request(500)),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(50, T0 + 200, (i) => error(`db timeout ${i}`)),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(50, T0 + 100, () => request()),
+      );
       const provider = createLokiProvider({ url: fixture.url });
 
       const obs = await provider.observe(errorRate, aContext());
@@ -93,8 +143,16 @@ describe('Loki provider', () => {
 
     test('sends the tenant as X-Scope-OrgID when one is configured', async () => {
       const fixture = await startLokiFixture({ requireTenant: true });
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(2, T0 + 1000, () => request()), 'team-a');
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(2, T0 + 1000, () => request()), 'team-a');
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(2, T0 + 1000, () => request()),
+        'team-a',
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(2, T0 + 1000, () => request()),
+        'team-a',
+      );
       const provider = createLokiProvider({ url: fixture.url, tenant: 'team-a' });
 
       const obs = counts(await provider.observe(errorRate, aContext()));
@@ -120,9 +178,18 @@ describe('Loki provider', () => {
   describe('new-errors gates', () => {
     test('reads error lines per version and fails on a template only the canary writes', async () => {
       const fixture = await startLokiFixture();
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(3, T0 + 1000, (i) => error(`payment provider rejected card ${4000 + i}`)));
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(2, T0 + 1200, (i) => error(`cache miss for key ${i}`)));
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(4, T0 - 300_000, (i) => error(`cache miss for key ${i + 90}`)));
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(3, T0 + 1000, (i) => error(`payment provider rejected card ${4000 + i}`)),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(2, T0 + 1200, (i) => error(`cache miss for key ${i}`)),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(4, T0 - 300_000, (i) => error(`cache miss for key ${i + 90}`)),
+      );
       const provider = createLokiProvider({ url: fixture.url });
 
       const obs = templates(await provider.observe(newErrors, aContext()));
@@ -136,8 +203,14 @@ describe('Loki provider', () => {
 
     test('the baseline is read back over its lookback on the first tick only', async () => {
       const fixture = await startLokiFixture();
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(1, T0 + 1000, () => error('x')));
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(1, T0 + 1000, () => error('x')));
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(1, T0 + 1000, () => error('x')),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(1, T0 + 1000, () => error('x')),
+      );
       const provider = createLokiProvider({ url: fixture.url });
 
       await provider.observe(newErrors, aContext());
@@ -149,10 +222,16 @@ describe('Loki provider', () => {
       await fixture.close();
     });
 
-    test('a version cut short by the line limit ends the window where its lines end, and the next tick reads on', async () => {
+    test('a version cut short by the line limit ends its window at its last line; the next tick reads on', async () => {
       const fixture = await startLokiFixture();
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(5, T0 + 1000, (i) => error(`disk full ${i}`)));
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(1, T0 + 1000, () => error('unrelated')));
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(5, T0 + 1000, (i) => error(`disk full ${i}`)),
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(1, T0 + 1000, () => error('unrelated')),
+      );
       const provider = createLokiProvider({ url: fixture.url, lineLimit: 3 });
 
       const first = templates(await provider.observe(newErrors, aContext()));
@@ -205,32 +284,56 @@ describe('Loki traps', () => {
       },
       check: (obs) => {
         const c = counts(obs);
-        assert.ok([c.canary, c.baseline].some((r) => !r.ok && r.reason === 'Loki answered HTTP 503: too many outstanding requests'));
+        assert.ok(
+          [c.canary, c.baseline].some(
+            (r) => !r.ok && r.reason === 'Loki answered HTTP 503: too many outstanding requests',
+          ),
+        );
       },
     },
     {
       trap: 'no matching error line means no series: zero errors when the stream wrote lines',
       gate: errorRate,
       setup: (loki) => {
-        loki.add(stream, spaced(10, T0 + 1000, () => request()));
-        loki.add(base, spaced(10, T0 + 1000, () => request()));
+        loki.add(
+          stream,
+          spaced(10, T0 + 1000, () => request()),
+        );
+        loki.add(
+          base,
+          spaced(10, T0 + 1000, () => request()),
+        );
       },
       check: (obs) => assert.deepEqual(counts(obs).canary, { ok: true, value: { requests: 10, errors: 0 } }),
     },
     {
       trap: 'no series and no line at all from the stream means no data, not zero',
       gate: errorRate,
-      setup: (loki) => loki.add(base, spaced(10, T0 + 1000, () => request())),
+      setup: (loki) =>
+        loki.add(
+          base,
+          spaced(10, T0 + 1000, () => request()),
+        ),
       check: (obs) =>
-        assert.deepEqual(counts(obs).canary, { ok: false, kind: 'no-data', reason: 'no log line from shop v2 in the window' }),
+        assert.deepEqual(counts(obs).canary, {
+          ok: false,
+          kind: 'no-data',
+          reason: 'no log line from shop v2 in the window',
+        }),
     },
     {
       trap: 'one malformed line would fail a metric query: the default queries drop parser errors',
       gate: errorRate,
       setup: (loki) => {
-        loki.add(stream, spaced(10, T0 + 1000, () => request()));
+        loki.add(
+          stream,
+          spaced(10, T0 + 1000, () => request()),
+        );
         loki.add(stream, [[T0 + 1500, 'panic: not json at all']]);
-        loki.add(base, spaced(10, T0 + 1000, () => request()));
+        loki.add(
+          base,
+          spaced(10, T0 + 1000, () => request()),
+        );
       },
       check: (obs) => assert.deepEqual(counts(obs).canary, { ok: true, value: { requests: 10, errors: 0 } }),
     },
@@ -239,28 +342,47 @@ describe('Loki traps', () => {
       gate: {
         ...errorRate,
         query: {
-          requests: 'sum(count_over_time({service="$service", version="$version"} | json | msg="request completed" [$window]))',
+          requests:
+            'sum(count_over_time({service="$service", version="$version"} | json | msg="request completed" [$window]))',
           errors: 'sum(count_over_time({service="$service", version="$version"} | json | level="50" [$window]))',
         },
       },
       setup: (loki) => {
-        loki.add(stream, spaced(10, T0 + 1000, () => request()));
+        loki.add(
+          stream,
+          spaced(10, T0 + 1000, () => request()),
+        );
         loki.add(stream, [[T0 + 1500, 'panic: not json at all']]);
-        loki.add(base, spaced(10, T0 + 1000, () => request()));
+        loki.add(
+          base,
+          spaced(10, T0 + 1000, () => request()),
+        );
       },
       check: (obs) => {
         const canary = counts(obs).canary;
         assert.equal(canary.ok, false);
-        assert.match(!canary.ok ? canary.reason : '', /^Loki answered HTTP 400: pipeline error: 'JSONParserErr' for series/);
+        assert.match(
+          !canary.ok ? canary.reason : '',
+          /^Loki answered HTTP 400: pipeline error: 'JSONParserErr' for series/,
+        );
       },
     },
     {
       trap: 'the newest seconds are still arriving: lines after now − lag are left for the next tick',
       gate: errorRate,
       setup: (loki) => {
-        loki.add(stream, spaced(10, T0 + 1000, () => request()));
-        loki.add(stream, [[NOW - 1000, request()], [NOW - 500, request()]]);
-        loki.add(base, spaced(10, T0 + 1000, () => request()));
+        loki.add(
+          stream,
+          spaced(10, T0 + 1000, () => request()),
+        );
+        loki.add(stream, [
+          [NOW - 1000, request()],
+          [NOW - 500, request()],
+        ]);
+        loki.add(
+          base,
+          spaced(10, T0 + 1000, () => request()),
+        );
       },
       check: (obs) => {
         assert.equal(obs.window.to, NOW - LAG);
@@ -277,9 +399,18 @@ describe('Loki traps', () => {
         },
       },
       setup: (loki) => {
-        loki.add({ ...stream, pod: 'a' }, spaced(3, T0 + 1000, () => request()));
-        loki.add({ ...stream, pod: 'b' }, spaced(3, T0 + 1000, () => request()));
-        loki.add(base, spaced(3, T0 + 1000, () => request()));
+        loki.add(
+          { ...stream, pod: 'a' },
+          spaced(3, T0 + 1000, () => request()),
+        );
+        loki.add(
+          { ...stream, pod: 'b' },
+          spaced(3, T0 + 1000, () => request()),
+        );
+        loki.add(
+          base,
+          spaced(3, T0 + 1000, () => request()),
+        );
       },
       check: (obs) => {
         const canary = counts(obs).canary;
@@ -293,7 +424,8 @@ describe('Loki traps', () => {
         const nan = { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, 'NaN'] }] } };
         loki.answerNext('version="v2"} | json | __error__="" | msg=', nan);
       },
-      check: (obs) => assert.deepEqual(counts(obs).canary, { ok: false, kind: 'no-data', reason: 'the count for v2 was NaN' }),
+      check: (obs) =>
+        assert.deepEqual(counts(obs).canary, { ok: false, kind: 'no-data', reason: 'the count for v2 was NaN' }),
     },
     {
       trap: 'integer timestamps are nanosecond strings: the last nanosecond before the window end is kept',
@@ -304,7 +436,10 @@ describe('Loki traps', () => {
           status: 'success',
           data: { resultType: 'streams', result: [{ stream, values: [[lastNs.toString(), error('late line')]] }] },
         });
-        loki.add(base, spaced(1, T0 + 1000, () => error('other')));
+        loki.add(
+          base,
+          spaced(1, T0 + 1000, () => error('other')),
+        );
       },
       check: (obs) => {
         const canary = templates(obs).canary;
@@ -329,12 +464,18 @@ describe('Loki traps', () => {
   test('nanosecond strings lose their last digits as doubles, which is why they are read with BigInt', () => {
     const ns = '1700000057999999999';
     assert.notEqual(Math.floor(Number(ns) / 1e6), 1700000057999);
-    const parsed = parseStreams({ status: 'success', data: { resultType: 'streams', result: [{ values: [[ns, 'x']] }] } }, 'q');
+    const parsed = parseStreams(
+      { status: 'success', data: { resultType: 'streams', result: [{ values: [[ns, 'x']] }] } },
+      'q',
+    );
     assert.deepEqual(parsed, { ok: true, value: [{ ms: 1700000057999, line: 'x' }] });
   });
 
   test('the stream selector is found with quotes and escaped braces in label values', () => {
-    assert.equal(streamSelector('sum(count_over_time({app="a}b", env=~"p\\"r"} |= "{x}" [5m]))'), '{app="a}b", env=~"p\\"r"}');
+    assert.equal(
+      streamSelector('sum(count_over_time({app="a}b", env=~"p\\"r"} |= "{x}" [5m]))'),
+      '{app="a}b", env=~"p\\"r"}',
+    );
     assert.equal(streamSelector('rate(nothing[5m])'), null);
   });
 });

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { judgeGate } from '../../../backend/src/domain/gates/judge.ts';
-import type { CountsObservation, Observation, ValueObservation } from '../../../backend/src/domain/gates/observation.ts';
+import type {
+  CountsObservation,
+  Observation,
+  ValueObservation,
+} from '../../../backend/src/domain/gates/observation.ts';
 import { reading } from '../../../backend/src/domain/gates/observation.ts';
 import { freshGateState } from '../../../backend/src/domain/gates/result.ts';
 import type { ErrorRateGate, ErrorRatioGate, Gate, LatencyGate } from '../../../backend/src/domain/gates/schemas.ts';
@@ -18,11 +22,28 @@ const LAG = 2_000;
 const TO = T0 + 55_000;
 
 function aContext(overrides: Partial<ObserveContext> = {}): ObserveContext {
-  return { service: 'shop', baseline: 'v1', canary: 'v2', now: NOW, lagMs: LAG, timeoutMs: 2_000, windowEnd: null, since: T0, ...overrides };
+  return {
+    service: 'shop',
+    baseline: 'v1',
+    canary: 'v2',
+    now: NOW,
+    lagMs: LAG,
+    timeoutMs: 2_000,
+    windowEnd: null,
+    since: T0,
+    ...overrides,
+  };
 }
 
 const errorRate: ErrorRateGate = { name: 'span-errors', kind: 'error-rate', provider: 'tempo' };
-const latency: LatencyGate = { name: 'p99', kind: 'latency', provider: 'tempo', quantile: 0.99, threshold: 0.5, window: '1m' };
+const latency: LatencyGate = {
+  name: 'p99',
+  kind: 'latency',
+  provider: 'tempo',
+  quantile: 0.99,
+  threshold: 0.5,
+  window: '1m',
+};
 
 function spans(version: string, n: number, startMs: number, extra: Partial<Span> = {}): Span[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -94,8 +115,23 @@ describe('Tempo provider', () => {
       body: JSON.stringify({
         resourceSpans: [
           {
-            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }, { key: 'service.version', value: { stringValue: 'v2' } }] },
-            scopeSpans: [{ spans: [{ startTimeUnixNano: `${T0 + 3000}000000`, endTimeUnixNano: `${T0 + 3100}000000`, status: { code: 2 } }] }],
+            resource: {
+              attributes: [
+                { key: 'service.name', value: { stringValue: 'shop' } },
+                { key: 'service.version', value: { stringValue: 'v2' } },
+              ],
+            },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    startTimeUnixNano: `${T0 + 3000}000000`,
+                    endTimeUnixNano: `${T0 + 3100}000000`,
+                    status: { code: 2 },
+                  },
+                ],
+              },
+            ],
           },
         ],
       }),
@@ -111,30 +147,47 @@ describe('Tempo provider', () => {
 describe('Tempo traps', () => {
   const ratio: ErrorRatioGate = { name: 'ratio', kind: 'error-ratio', provider: 'tempo', max: 0.05 };
 
-  const rows: { trap: string; gate: Gate; setup: (t: TempoFixture) => void; fetch?: typeof fetch; check: (obs: Observation, t: TempoFixture) => void }[] = [
+  const rows: {
+    trap: string;
+    gate: Gate;
+    setup: (t: TempoFixture) => void;
+    fetch?: typeof fetch;
+    check: (obs: Observation, t: TempoFixture) => void;
+  }[] = [
     {
       trap: 'int64 values arrive as strings: timestamps are read as numbers before any arithmetic',
       gate: errorRate,
-      setup: (t) => spans('v2', 6, T0 + 1000).concat(spans('v1', 6, T0 + 1000)).forEach((s) => t.add(s)),
+      setup: (t) =>
+        spans('v2', 6, T0 + 1000)
+          .concat(spans('v1', 6, T0 + 1000))
+          .forEach((s) => t.add(s)),
       check: (obs) => assert.deepEqual(counts(obs).canary, { ok: true, value: { requests: 6, errors: 0 } }),
     },
     {
       trap: 'fields at zero are left out: a sample without value is 0, a missing error series is no error',
       gate: ratio,
-      setup: (t) => spans('v2', 3, T0 + 40_000).concat(spans('v1', 3, T0 + 40_000)).forEach((s) => t.add(s)),
+      setup: (t) =>
+        spans('v2', 3, T0 + 40_000)
+          .concat(spans('v1', 3, T0 + 40_000))
+          .forEach((s) => t.add(s)),
       check: (obs) => assert.deepEqual(counts(obs).canary, { ok: true, value: { requests: 3, errors: 0 } }),
     },
     {
       trap: 'a missing status means the answer is complete',
       gate: errorRate,
-      setup: (t) => spans('v2', 2, T0 + 1000).concat(spans('v1', 2, T0 + 1000)).forEach((s) => t.add(s)),
+      setup: (t) =>
+        spans('v2', 2, T0 + 1000)
+          .concat(spans('v1', 2, T0 + 1000))
+          .forEach((s) => t.add(s)),
       check: (obs) => assert.equal(counts(obs).canary.ok, true),
     },
     {
       trap: 'a PARTIAL answer is inconclusive, never a pass',
       gate: errorRate,
       setup: (t) => {
-        spans('v2', 60, T0 + 1000).concat(spans('v1', 60, T0 + 1000)).forEach((s) => t.add(s));
+        spans('v2', 60, T0 + 1000)
+          .concat(spans('v1', 60, T0 + 1000))
+          .forEach((s) => t.add(s));
         for (let i = 0; i < 4; i++) t.partialNext('querier timed out on 3 of 40 blocks');
       },
       check: (obs) => {
@@ -145,10 +198,16 @@ describe('Tempo traps', () => {
     },
     {
       trap: 'search results are never used for counting: a search query is refused before it is sent',
-      gate: { ...errorRate, query: { requests: '{ resource.service.version="$version" }', errors: '{ status=error }' } },
+      gate: {
+        ...errorRate,
+        query: { requests: '{ resource.service.version="$version" }', errors: '{ status=error }' },
+      },
       setup: () => {},
       check: (obs, t) => {
-        assert.match(!counts(obs).canary.ok ? (counts(obs).canary as { reason: string }).reason : '', /^not a TraceQL metrics query/);
+        assert.match(
+          !counts(obs).canary.ok ? (counts(obs).canary as { reason: string }).reason : '',
+          /^not a TraceQL metrics query/,
+        );
         assert.equal(t.requests.length, 0);
       },
     },
@@ -156,7 +215,9 @@ describe('Tempo traps', () => {
       trap: 'the newest step is incomplete: spans in the still-filling step wait for the next tick',
       gate: errorRate,
       setup: (t) => {
-        spans('v2', 5, T0 + 1000).concat(spans('v1', 5, T0 + 1000)).forEach((s) => t.add(s));
+        spans('v2', 5, T0 + 1000)
+          .concat(spans('v1', 5, T0 + 1000))
+          .forEach((s) => t.add(s));
         spans('v2', 7, TO + 100).forEach((s) => t.add(s));
       },
       check: (obs) => {
@@ -168,13 +229,16 @@ describe('Tempo traps', () => {
       trap: 'error bodies are plain text: the reading is an error carrying Tempo’s text',
       gate: errorRate,
       setup: (t) => {
-        for (let i = 0; i < 4; i++) t.failNext(400, 'compiling query: parse error at line 1, col 7: syntax error: unexpected IDENTIFIER');
+        for (let i = 0; i < 4; i++)
+          t.failNext(400, 'compiling query: parse error at line 1, col 7: syntax error: unexpected IDENTIFIER');
       },
       check: (obs) =>
         assert.deepEqual(counts(obs).canary, {
           ok: false,
           kind: 'error',
-          reason: 'Tempo answered HTTP 400: compiling query: parse error at line 1, col 7: syntax error: unexpected IDENTIFIER',
+          reason:
+            'Tempo answered HTTP 400: ' +
+            'compiling query: parse error at line 1, col 7: syntax error: unexpected IDENTIFIER',
         }),
     },
     {
@@ -199,7 +263,12 @@ describe('Tempo traps', () => {
       gate: latency,
       setup: () => {},
       fetch: canned(200, JSON.stringify({ series: [{ value: 0.1 }, { value: 0.2 }] })),
-      check: (obs) => assert.deepEqual((obs as ValueObservation).value, { ok: false, kind: 'error', reason: 'expected 1 series, got 2' }),
+      check: (obs) =>
+        assert.deepEqual((obs as ValueObservation).value, {
+          ok: false,
+          kind: 'error',
+          reason: 'expected 1 series, got 2',
+        }),
     },
   ];
 
@@ -218,7 +287,15 @@ describe('Tempo traps', () => {
 
   test('a bucket reaching past the window end is dropped even when Tempo answers it', () => {
     const answer = reading({
-      series: [{ samples: [{ timestampMs: String(T0), value: 2 }, { timestampMs: String(TO - 5000), value: 1 }, { timestampMs: String(TO) , value: 9 }] }],
+      series: [
+        {
+          samples: [
+            { timestampMs: String(T0), value: 2 },
+            { timestampMs: String(TO - 5000), value: 1 },
+            { timestampMs: String(TO), value: 9 },
+          ],
+        },
+      ],
     });
     assert.deepEqual(countIn(answer, { from: T0, to: TO }, 5000), { ok: true, value: 15 });
   });

@@ -44,7 +44,12 @@ export function judgeNewErrors(
   return { result: verdictFor(gate, base, memory, canary), state: next };
 }
 
-function verdictFor(gate: NewErrorsGate, base: GateResult, memory: TemplateMemory, canary: TemplateCount[]): GateResult {
+function verdictFor(
+  gate: NewErrorsGate,
+  base: GateResult,
+  memory: TemplateMemory,
+  canary: TemplateCount[],
+): GateResult {
   const min = gate.minOccurrences ?? DEFAULT_MIN_OCCURRENCES;
   const lines = canary.reduce((sum, t) => sum + t.count, 0);
   const ranked = [...memory.candidates].sort((a, b) => b.count - a.count);
@@ -65,20 +70,28 @@ function verdictFor(gate: NewErrorsGate, base: GateResult, memory: TemplateMemor
   if (confirmed.length > 0) {
     const top = confirmed[0]!;
     const more = confirmed.length > 1 ? ` (and ${confirmed.length - 1} more new templates)` : '';
-    const reason = `new error on the canary, never written by the baseline: "${top.template}" ${top.count} times${more}; example: ${top.example}`;
+    const said = `"${top.template}" ${top.count} times${more}`;
+    const reason = `new error on the canary, never written by the baseline: ${said}; example: ${top.example}`;
     return { ...filled, verdict: 'fail', reason };
   }
   if (ranked.length > 0) {
     const top = ranked[0]!;
-    const reason = `canary-only error "${top.template}" seen ${top.count} of ${min} times needed to fail; example: ${top.example}`;
+    const said = `"${top.template}" seen ${top.count} of ${min} times needed to fail`;
+    const reason = `canary-only error ${said}; example: ${top.example}`;
     return { ...filled, verdict: 'inconclusive', inconclusive: 'unconfirmed', reason };
   }
-  const reason = `every canary error template is also written by the baseline (${lines} canary error lines this tick, ${memory.baseline.length} baseline templates known)`;
+  const known = `${lines} canary error lines this tick, ${memory.baseline.length} baseline templates known`;
+  const reason = `every canary error template is also written by the baseline (${known})`;
   return { ...filled, verdict: 'pass', reason };
 }
 
 /** Folds one tick's templates into the memory. The baseline goes first: a template both wrote is not new. */
-export function remember(memory: TemplateMemory, canary: TemplateCount[], baseline: TemplateCount[], at: number): TemplateMemory {
+export function remember(
+  memory: TemplateMemory,
+  canary: TemplateCount[],
+  baseline: TemplateCount[],
+  at: number,
+): TemplateMemory {
   const known = new Set(memory.baseline);
   let overflow = memory.baselineOverflow;
   for (const t of baseline) {

@@ -24,6 +24,23 @@ const MAX_TEMPLATE_LENGTH = 240;
 const MAX_MESSAGE_LENGTH = 2000;
 const MAX_EXAMPLE_LENGTH = 400;
 
+/** Keys whose value is an identifier, as in `request_id=…`, `traceId: …`. */
+const ID_KEYS = [
+  'request',
+  'req',
+  'trace',
+  'span',
+  'correlation',
+  'session',
+  'user',
+  'txn',
+  'transaction',
+  'order',
+  'job',
+  'message',
+  'msg',
+];
+
 /** Masks in the order they apply: each one must not see what a later one masks. */
 const MASKS: [RegExp, string][] = [
   // 2024-03-30T23:03:40.123Z, 2024-03-30 23:03:40,123 +02:00
@@ -34,16 +51,26 @@ const MASKS: [RegExp, string][] = [
   [/\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, '<email>'],
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, '<ip>'],
   // IPv6, compressed (`::`) or with at least four groups, so that clock times (12:30:45) are not taken for one
-  [/\[?\b(?:(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4})\b\]?(?::\d{1,5})?/gi, '<ip>'],
+  [
+    new RegExp(
+      String.raw`\[?\b(?:(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4}` +
+        String.raw`|(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4})\b\]?(?::\d{1,5})?`,
+      'gi',
+    ),
+    '<ip>',
+  ],
   [/"(?:[^"\\]|\\.)*"/g, '<str>'],
   [/(?<![\w])'(?:[^'\\]|\\.)*'(?![\w])/g, '<str>'],
   [/`[^`]*`/g, '<str>'],
   [/\b0x[0-9a-f]+\b/gi, '<hex>'],
   // 532ms, 1.5s, 2m30s, 1h2m3.5s, 30 seconds, 250 µs
   [/\b\d+(?:\.\d+)?(?:h\d+(?:\.\d+)?)?(?:m\d+(?:\.\d+)?)?(?:ns|us|µs|ms|s|m|h)\b/g, '<dur>'],
-  [/\b\d+(?:\.\d+)?\s?(?:ms|nanoseconds?|microseconds?|milliseconds?|seconds?|secs?|minutes?|mins?|hours?)\b/gi, '<dur>'],
+  [
+    /\b\d+(?:\.\d+)?\s?(?:ms|nanoseconds?|microseconds?|milliseconds?|seconds?|secs?|minutes?|mins?|hours?)\b/gi,
+    '<dur>',
+  ],
   // key=value and key: value where the key names an identifier
-  [/\b((?:request|req|trace|span|correlation|session|user|txn|transaction|order|job|message|msg)[_-]?id[=:]\s?)[^\s,;)\]}]+/gi, '$1<id>'],
+  [new RegExp(String.raw`\b((?:${ID_KEYS.join('|')})[_-]?id[=:]\s?)[^\s,;)\]}]+`, 'gi'), '$1<id>'],
 ];
 
 /**
@@ -52,7 +79,10 @@ const MASKS: [RegExp, string][] = [
  * (`ORA-00942`, `ERR-1062`). A product code written that way (`SKU-12345`)
  * is kept too, and splits a template by value: a known limit.
  */
-const KEPT_CODES = [/\b((?:SQLSTATE|errno|error code|code|status|status code|HTTP)[ =:]\s?)(\w+)/gi, /\b([A-Z]{2,6}-)(\d{3,6})\b/g];
+const KEPT_CODES = [
+  /\b((?:SQLSTATE|errno|error code|code|status|status code|HTTP)[ =:]\s?)(\w+)/gi,
+  /\b([A-Z]{2,6}-)(\d{3,6})\b/g,
+];
 
 /**
  * Kept codes wait behind one private-use character each, which no mask
@@ -66,7 +96,9 @@ function marker(index: number): string {
 
 /** Templates one log line (one entry: a multi-line stack trace is one entry). */
 export function templateOf(line: string): string {
-  const message = messageOf(line).slice(0, MAX_MESSAGE_LENGTH).replace(/[\uE000-\uF8FF]/g, '');
+  const message = messageOf(line)
+    .slice(0, MAX_MESSAGE_LENGTH)
+    .replace(/[\uE000-\uF8FF]/g, '');
   const kept: string[] = [];
   let out = message;
   for (const pattern of KEPT_CODES) {
@@ -104,7 +136,10 @@ export function messageOf(line: string): string {
   const trimmed = line.trim();
   const structured = trimmed.startsWith('{') ? fromJson(trimmed) : fromLogfmt(trimmed);
   const text = structured ?? trimmed;
-  const rows = text.split(/\r?\n/).map((row) => row.trim()).filter((row) => row.length > 0);
+  const rows = text
+    .split(/\r?\n/)
+    .map((row) => row.trim())
+    .filter((row) => row.length > 0);
   if (rows.length <= 1) return rows[0] ?? '';
   const frame = rows.slice(1).find((row) => /^at\s/.test(row));
   return frame ? `${rows[0]} ${frame}` : rows[0]!;
@@ -136,7 +171,12 @@ function describe(value: unknown): string {
 }
 
 function firstFrame(stack: string): string {
-  return stack.split('\n').map((row) => row.trim()).find((row) => /^at\s/.test(row)) ?? '';
+  return (
+    stack
+      .split('\n')
+      .map((row) => row.trim())
+      .find((row) => /^at\s/.test(row)) ?? ''
+  );
 }
 
 const LOGFMT_PAIR = /([\w.-]+)=("(?:[^"\\]|\\.)*"|[^\s]*)/g;
