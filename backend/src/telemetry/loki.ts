@@ -1,6 +1,13 @@
 import { failed, noData, reading } from '../domain/gates/observation.ts';
-import type { Counts, CountsObservation, Observation, Reading, Window } from '../domain/gates/observation.ts';
-import type { ErrorRateGate, ErrorRatioGate, Gate } from '../domain/gates/schemas.ts';
+import type {
+  Counts,
+  CountsObservation,
+  Observation,
+  Reading,
+  ValueObservation,
+  Window,
+} from '../domain/gates/observation.ts';
+import type { ErrorRateGate, ErrorRatioGate, Gate, QueryGate } from '../domain/gates/schemas.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { exchange } from './http.ts';
 import { lokiTemplates } from './loki-lines.ts';
@@ -69,6 +76,7 @@ export function createLokiProvider(config: LokiConfig): TelemetryProvider {
         return lokiTemplates({ range, run, lineLimit: config.lineLimit }, gate, ctx);
       }
       if (gate.kind === 'error-rate' || gate.kind === 'error-ratio') return lokiCounts(run, gate, ctx);
+      if (gate.kind === 'query') return lokiValue(run, gate, ctx);
       return unsupported(gate, ctx);
     },
   };
@@ -135,8 +143,22 @@ async function versionCounts(
   return reading({ requests: requestCount, errors: Math.min(Math.round(err), requestCount) });
 }
 
+/** A query gate: one LogQL metric query for the canary, evaluated at `now - lag`. */
+async function lokiValue(run: InstantRunner, gate: QueryGate, ctx: ObserveContext): Promise<ValueObservation> {
+  const to = ctx.now - ctx.lagMs;
+  const window = { from: ctx.windowEnd ?? ctx.since, to };
+  const query = fillTemplate(gate.query, {
+    service: ctx.service,
+    version: ctx.canary,
+    window: `${to - window.from}ms`,
+  });
+  const answer = await run(query, to);
+  const value = answer.ok && answer.value === null ? noData(`no series for ${query}`) : (answer as Reading<number>);
+  return { kind: 'value', window, value };
+}
+
 function unsupported(gate: Gate, ctx: ObserveContext): Observation {
   const window = { from: ctx.windowEnd ?? ctx.since, to: ctx.now - ctx.lagMs };
-  const reason = `the loki provider answers error-rate, error-ratio and new-errors gates, not ${gate.kind}`;
+  const reason = `the loki provider answers error-rate, error-ratio, query and new-errors gates, not ${gate.kind}`;
   return { kind: 'value', window, value: failed(reason) };
 }

@@ -167,32 +167,44 @@ export function countIn(answer: Reading<unknown>, window: Window, stepMs: number
   return reading(Math.round(total));
 }
 
+/**
+ * The canary's quantile (or a query gate's value) over a sliding window. A
+ * comparing latency gate gets the baseline's quantile too, over the window
+ * since the last tick, so that each tick brings a new pair of values.
+ */
 async function tempoValue(api: Api, gate: LatencyGate | QueryGate, ctx: ObserveContext): Promise<ValueObservation> {
   const to = ctx.now - ctx.lagMs;
   const span = gate.kind === 'latency' ? (gate.window ?? DEFAULT_LATENCY_WINDOW) : DEFAULT_LATENCY_WINDOW;
-  const window = { from: Math.max(ctx.since, to - parseDuration(span)), to };
-  const fill = (q: string) =>
-    fillTemplate(q, { service: ctx.service, version: ctx.canary }).replace(
-      '$quantile',
-      String((gate as LatencyGate).quantile),
-    );
+  const sliding = Math.max(ctx.since, to - parseDuration(span));
+  const comparing = gate.kind === 'latency' && gate.compare === true;
+  const window = { from: comparing ? (ctx.windowEnd ?? sliding) : sliding, to };
   if (gate.kind === 'latency' && gate.quantile === undefined) {
-    return {
-      kind: 'value',
-      window,
-      value: failed('a tempo latency gate needs a quantile (Tempo has no latency buckets to count)'),
-    };
+    const reason = 'a tempo latency gate needs a quantile (Tempo has no latency buckets to count)';
+    return { kind: 'value', window, value: failed(reason) };
   }
-  const query = gate.kind === 'query' ? fill(gate.query) : fill(DEFAULT_TEMPO_QUERIES.latency);
-  const value = instantValue(await api.instant(query, window));
-  if (gate.minSamples === undefined) return { kind: 'value', window, value: orNoData(value, ctx) };
-  const samples = instantValue(await api.instant(fill(DEFAULT_TEMPO_QUERIES.samples), window));
-  return { kind: 'value', window, value: orNoData(value, ctx), samples: orNoData(samples, ctx) };
+  const fill = (q: string, version: string) =>
+    fillTemplate(q, { service: ctx.service, version }).replace('$quantile', String((gate as LatencyGate).quantile));
+  const template = gate.kind === 'query' ? gate.query : DEFAULT_TEMPO_QUERIES.latency;
+  const read = async (q: string, version: string) =>
+    orNoData(instantValue(await api.instant(fill(q, version), window)), ctx.service, version);
+
+  const [value, samples, baseline] = await Promise.all([
+    read(template, ctx.canary),
+    gate.minSamples === undefined ? undefined : read(DEFAULT_TEMPO_QUERIES.samples, ctx.canary),
+    comparing ? read(template, ctx.baseline) : undefined,
+  ]);
+  return {
+    kind: 'value',
+    window,
+    value,
+    ...(samples ? { samples } : {}),
+    ...(baseline ? { baseline } : {}),
+  };
 }
 
-function orNoData(value: Reading<number | null>, ctx: ObserveContext): Reading<number> {
+function orNoData(value: Reading<number | null>, service: string, version: string): Reading<number> {
   if (!value.ok || value.value !== null) return value as Reading<number>;
-  return noData(`no span from ${ctx.service} ${ctx.canary} in the window`);
+  return noData(`no span from ${service} ${version} in the window`);
 }
 
 /** The one number of an instant answer (a missing `value` is 0), or null when there is no series. */

@@ -175,6 +175,27 @@ describe('Loki provider', () => {
     });
   });
 
+  test('answers a query gate with one LogQL metric query for the canary', async () => {
+    const fixture = await startLokiFixture();
+    fixture.add(
+      { service: 'shop', version: 'v2' },
+      spaced(4, T0 + 1000, (i) => error(`x ${i}`)),
+    );
+    const gate: Gate = {
+      name: 'q',
+      kind: 'query',
+      provider: 'loki',
+      query: 'sum(count_over_time({service="$service", version="$version"} [$window]))',
+      op: '<',
+      threshold: 10,
+    };
+    const obs = await createLokiProvider({ url: fixture.url }).observe(gate, aContext());
+
+    assert.equal(obs.kind, 'value');
+    assert.deepEqual(obs.kind === 'value' && obs.value, { ok: true, value: 4 });
+    await fixture.close();
+  });
+
   describe('new-errors gates', () => {
     test('reads error lines per version and fails on a template only the canary writes', async () => {
       const fixture = await startLokiFixture();

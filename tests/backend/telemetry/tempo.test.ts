@@ -107,6 +107,22 @@ describe('Tempo provider', () => {
     await fixture.close();
   });
 
+  test('a comparing latency gate gets both versions’ quantiles over the window since the last tick', async () => {
+    const fixture = await startTempoFixture();
+    for (const s of spans('v2', 20, T0 + 30_000, { durationNs: 400_000_000n })) fixture.add(s);
+    for (const s of spans('v1', 20, T0 + 30_000, { durationNs: 200_000_000n })) fixture.add(s);
+    const gate: LatencyGate = { ...latency, compare: true };
+
+    const obs = await createTempoProvider({ url: fixture.url }).observe(gate, aContext({ windowEnd: T0 + 20_000 }));
+
+    assert.equal(obs.kind, 'value');
+    const v = obs as ValueObservation;
+    assert.deepEqual(v.window, { from: T0 + 20_000, to: NOW - LAG });
+    assert.deepEqual(v.value, { ok: true, value: 0.4 });
+    assert.deepEqual(v.baseline, { ok: true, value: 0.2 });
+    await fixture.close();
+  });
+
   test('counts what the OpenTelemetry exporter pushed', async () => {
     const fixture = await startTempoFixture();
     const res = await fetch(`${fixture.url}/v1/traces`, {
