@@ -54,7 +54,8 @@ export function createGrafanaProvider(config: GrafanaConfig): TelemetryProvider 
     ...(config.orgId !== undefined ? { 'X-Grafana-Org-Id': String(config.orgId) } : {}),
   };
   const types = new Map<string, string>(Object.entries(config.datasourceTypes ?? {}));
-  const call = (path: string, timeoutMs: number, body?: unknown): Promise<Exchange> =>
+  /** `signal` is the tick's deadline, shared by the type lookup and every query. */
+  const call = (path: string, timeoutMs: number, signal: AbortSignal, body?: unknown): Promise<Exchange> =>
     exchange({
       backend: 'Grafana',
       url: `${base}${path}`,
@@ -62,12 +63,13 @@ export function createGrafanaProvider(config: GrafanaConfig): TelemetryProvider 
       headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs,
+      signal,
       fetch: config.fetch,
     });
 
-  async function typeOf(uid: string, timeoutMs: number): Promise<Reading<SourceType>> {
+  async function typeOf(uid: string, timeoutMs: number, signal: AbortSignal): Promise<Reading<SourceType>> {
     if (!types.has(uid)) {
-      const answer = await call(`/api/datasources/uid/${encodeURIComponent(uid)}`, timeoutMs);
+      const answer = await call(`/api/datasources/uid/${encodeURIComponent(uid)}`, timeoutMs, signal);
       if (!answer.ok) return failed(answer.reason);
       const type = (answer.body as { type?: unknown } | null)?.type;
       if (typeof type !== 'string') return failed(`Grafana answered no type for data source ${uid}`);
@@ -85,13 +87,14 @@ export function createGrafanaProvider(config: GrafanaConfig): TelemetryProvider 
     async observe(gate: Gate, ctx: ObserveContext): Promise<Observation> {
       const window = { from: ctx.windowEnd ?? ctx.since, to: ctx.now - ctx.lagMs };
       if (!gate.datasourceUid) return problem(gate, window, failed(`gate ${gate.name} names no datasourceUid`));
-      const type = await typeOf(gate.datasourceUid, ctx.timeoutMs);
+      const signal = AbortSignal.timeout(ctx.timeoutMs);
+      const type = await typeOf(gate.datasourceUid, ctx.timeoutMs, signal);
       if (!type.ok) return problem(gate, window, type);
 
       const datasource = { uid: gate.datasourceUid, type: type.value };
       const run = async (model: Record<string, unknown>, w: Window): Promise<Scalar> => {
         const body = { from: String(w.from), to: String(w.to), queries: [{ refId: REF_ID, datasource, ...model }] };
-        return readAnswer(await call('/api/ds/query', ctx.timeoutMs, body), String(model.expr ?? model.query));
+        return readAnswer(await call('/api/ds/query', ctx.timeoutMs, signal, body), String(model.expr ?? model.query));
       };
       return observeOn(type.value, run, gate, ctx);
     },

@@ -19,6 +19,12 @@ export interface ExchangeRequest {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /**
+   * A signal shared by every query of one tick, so that the tick as a whole
+   * stays within `timeoutMs` however many queries it asks; by default each
+   * request gets its own timeout.
+   */
+  signal?: AbortSignal;
   fetch?: typeof fetch;
 }
 
@@ -33,7 +39,7 @@ export async function exchange(req: ExchangeRequest): Promise<Exchange> {
       method: req.method ?? 'GET',
       headers: { Accept: 'application/json', ...req.headers },
       body: req.body,
-      signal: AbortSignal.timeout(req.timeoutMs),
+      signal: req.signal ?? AbortSignal.timeout(req.timeoutMs),
     });
     text = await res.text();
   } catch (error) {

@@ -34,6 +34,11 @@ import { fillTemplate } from './types.ts';
  * - the newest seconds are still arriving: windows end at `now - lag`.
  *
  * The default queries and their conventions are in ./loki-query.ts.
+ *
+ * Loki's patterns endpoint (`/loki/api/v1/patterns`) is not used for
+ * `new-errors` gates: it takes a stream selector only, so it cannot keep to
+ * error lines, and it gives no example line to show in a reason. Sentra reads
+ * the error lines and templates them itself (domain/logs/templates.ts).
  */
 
 export interface LokiConfig {
@@ -50,29 +55,34 @@ export interface LokiConfig {
 export function createLokiProvider(config: LokiConfig): TelemetryProvider {
   const headers = { ...config.headers, ...(config.tenant ? { 'X-Scope-OrgID': config.tenant } : {}) };
   const base = config.url.replace(/\/+$/, '');
-  const get = (path: string, params: Record<string, string>, timeoutMs: number) =>
-    exchange({
-      backend: 'Loki',
-      url: `${base}${path}?${new URLSearchParams(params)}`,
-      headers,
-      timeoutMs,
-      fetch: config.fetch,
-    });
 
   return {
     name: 'loki',
     async observe(gate: Gate, ctx: ObserveContext): Promise<Observation> {
+      // One deadline for the tick: a stream check after the counts must not double the time taken.
+      const signal = AbortSignal.timeout(ctx.timeoutMs);
+      const get = (path: string, params: Record<string, string>) =>
+        exchange({
+          backend: 'Loki',
+          url: `${base}${path}?${new URLSearchParams(params)}`,
+          headers,
+          timeoutMs: ctx.timeoutMs,
+          signal,
+          fetch: config.fetch,
+        });
       const run: InstantRunner = async (query, atMs) => {
-        const answer = await get('/loki/api/v1/query', { query, time: msToNs(atMs) }, ctx.timeoutMs);
+        const answer = await get('/loki/api/v1/query', { query, time: msToNs(atMs) });
         return answer.ok ? readVector(answer.body, query) : failed(answer.reason);
       };
       if (gate.kind === 'new-errors') {
         const range = (query: string, from: number, to: number, limit: number) =>
-          get(
-            '/loki/api/v1/query_range',
-            { query, start: msToNs(from), end: msToNs(to), limit: String(limit), direction: 'forward' },
-            ctx.timeoutMs,
-          );
+          get('/loki/api/v1/query_range', {
+            query,
+            start: msToNs(from),
+            end: msToNs(to),
+            limit: String(limit),
+            direction: 'forward',
+          });
         return lokiTemplates({ range, run, lineLimit: config.lineLimit }, gate, ctx);
       }
       if (gate.kind === 'error-rate' || gate.kind === 'error-ratio') return lokiCounts(run, gate, ctx);

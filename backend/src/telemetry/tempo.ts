@@ -80,16 +80,19 @@ export function createTempoProvider(config: TempoConfig): TelemetryProvider {
   return {
     name: 'tempo',
     async observe(gate: Gate, ctx: ObserveContext): Promise<Observation> {
+      const signal = AbortSignal.timeout(ctx.timeoutMs);
       const get = async (path: string, query: string, params: Record<string, string>): Promise<Reading<unknown>> => {
         // Search answers are a sample of traces: only metrics queries are ever sent.
-        if (!METRICS_FUNCTION.test(query))
+        if (!METRICS_FUNCTION.test(query)) {
           return failed(`not a TraceQL metrics query (search results are never counted): ${query}`);
+        }
         const search = new URLSearchParams({ q: query, ...params });
         const answer = await exchange({
           backend: 'Tempo',
           url: `${base}${path}?${search}`,
           headers,
           timeoutMs: ctx.timeoutMs,
+          signal,
           fetch: config.fetch,
         });
         return answer.ok ? reading(answer.body) : failed(answer.reason);
