@@ -162,6 +162,20 @@ describe('Loki provider', () => {
       await fixture.close();
     });
 
+    test('holds all of a tick’s queries to one timeout, a stream check after the counts included', async () => {
+      const fixture = await startLokiFixture();
+      fixture.add({ service: 'shop', version: 'v2' }, spaced(5, T0 + 1000, () => request()));
+      fixture.add({ service: 'shop', version: 'v1' }, spaced(5, T0 + 1000, () => request()));
+      fixture.delayMs = 300;
+      const provider = createLokiProvider({ url: fixture.url });
+
+      // The counts take 300 ms; the stream check that follows would end at 600 ms, past the 450 ms budget.
+      const obs = counts(await provider.observe(errorRate, aContext({ timeoutMs: 450 })));
+
+      assert.deepEqual(obs.canary, { ok: false, kind: 'error', reason: 'Loki did not answer within 450 ms' });
+      await fixture.close();
+    });
+
     test('really aborts a query that runs longer than the timeout', async () => {
       const fixture = await startLokiFixture();
       fixture.delayMs = 500;
