@@ -93,18 +93,3 @@ function clip(text: string): string {
   const oneLine = text.trim().replace(/\s*\n\s*/g, ' ');
   return oneLine.length > MAX_REASON_BODY ? `${oneLine.slice(0, MAX_REASON_BODY)}…` : oneLine;
 }
-
-/**
- * A sample value as the Prometheus-style APIs write it: a decimal string, or
- * one of `NaN`, `+Inf`, `-Inf` (which `Number()` does not read), or a number.
- * Returns null for anything else.
- */
-export function parseSampleValue(value: unknown): number | null {
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return null;
-  if (value === 'NaN') return Number.NaN;
-  if (value === '+Inf' || value === 'Inf' || value === 'Infinity') return Number.POSITIVE_INFINITY;
-  if (value === '-Inf' || value === '-Infinity') return Number.NEGATIVE_INFINITY;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value)) return null;
-  return Number(value);
-}

@@ -1,6 +1,6 @@
 import { failed, reading } from '../domain/gates/observation.ts';
 import type { Reading } from '../domain/gates/observation.ts';
-import { parseSampleValue } from './http.ts';
+import { formatLabels, parseSampleValue } from './prometheus-api.ts';
 
 /**
  * What one instant query answered: one number, `null` when the answer holds
@@ -24,17 +24,13 @@ export function oneValue(samples: VectorSample[], what: string): Scalar {
   if (samples.length > 1) {
     const shown = samples
       .slice(0, 3)
-      .map((s) => labelsText(s.metric))
+      .map((s) => formatLabels(s.metric))
       .join(', ');
     return failed(`expected 1 series for ${what}, got ${samples.length}: ${shown}`);
   }
-  const value = parseSampleValue(samples[0]!.raw);
+  const raw = samples[0]!.raw;
+  // Loki writes values as strings (`"NaN"`, `"+Inf"` among them); Grafana's frames as numbers.
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseSampleValue(raw) : null;
   if (value === null) return failed(`unreadable sample value ${JSON.stringify(samples[0]!.raw)} for ${what}`);
   return reading(value);
-}
-
-export function labelsText(labels: Record<string, string>): string {
-  return `{${Object.entries(labels)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(', ')}}`;
 }

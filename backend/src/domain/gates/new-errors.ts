@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { TemplateCount } from '../logs/templates.ts';
+import { blank, inconclusive, problemResult } from './format.ts';
 import type { Reading, TemplatesObservation } from './observation.ts';
 import type { GateResult, GateState, TemplateMemory } from './result.ts';
 import type { NewErrorsGate } from './schemas.ts';
@@ -27,15 +28,9 @@ export function judgeNewErrors(
   obs: TemplatesObservation,
   state: GateState,
 ): { result: GateResult; state: GateState } {
-  const base = blank(gate, obs);
+  const base = blank(gate, obs.window);
   const problem = firstProblem(obs.canary, obs.baseline);
-  if (problem) {
-    const result: GateResult =
-      problem.kind === 'error'
-        ? { ...base, verdict: 'error', reason: problem.reason }
-        : { ...base, verdict: 'inconclusive', inconclusive: 'no-data', reason: problem.reason };
-    return { result, state };
-  }
+  if (problem) return { result: problemResult(base, problem), state };
 
   const canary = (obs.canary as { value: TemplateCount[] }).value;
   const baseline = (obs.baseline as { value: TemplateCount[] }).value;
@@ -65,7 +60,7 @@ function verdictFor(
     const reason = `the baseline wrote more than ${MAX_BASELINE_TEMPLATES} error templates; cannot tell whether "${
       confirmed[0]!.template
     }" is new`;
-    return { ...filled, verdict: 'inconclusive', inconclusive: 'unconfirmed', reason };
+    return inconclusive(filled, 'unconfirmed', reason);
   }
   if (confirmed.length > 0) {
     const top = confirmed[0]!;
@@ -78,7 +73,7 @@ function verdictFor(
     const top = ranked[0]!;
     const said = `"${top.template}" seen ${top.count} of ${min} times needed to fail`;
     const reason = `canary-only error ${said}; example: ${top.example}`;
-    return { ...filled, verdict: 'inconclusive', inconclusive: 'unconfirmed', reason };
+    return inconclusive(filled, 'unconfirmed', reason);
   }
   const known = `${lines} canary error lines this tick, ${memory.baseline.length} baseline templates known`;
   const reason = `every canary error template is also written by the baseline (${known})`;
@@ -124,20 +119,4 @@ function firstProblem(...readings: Reading<unknown>[]): { kind: 'no-data' | 'err
   for (const r of readings) if (!r.ok && r.kind === 'error') return { kind: 'error', reason: r.reason };
   for (const r of readings) if (!r.ok) return { kind: r.kind, reason: r.reason };
   return null;
-}
-
-function blank(gate: NewErrorsGate, obs: TemplatesObservation): GateResult {
-  return {
-    gate: gate.name,
-    kind: gate.kind,
-    provider: gate.provider,
-    verdict: 'inconclusive',
-    reason: '',
-    observed: null,
-    baselineObserved: null,
-    threshold: null,
-    samples: { canary: 0, baseline: null },
-    window: obs.window,
-    evidence: null,
-  };
 }
