@@ -10,8 +10,11 @@ import type { AnnotationWriter } from './grafana/annotations.ts';
 import type { LoopDeps } from './loop/deps.ts';
 import { createMetrics } from './metrics.ts';
 import { createStore } from './store/index.ts';
+import { createGrafanaProvider } from './telemetry/grafana.ts';
+import { createLokiProvider } from './telemetry/loki.ts';
 import { PrometheusProvider } from './telemetry/prometheus.ts';
 import { RouterProvider } from './telemetry/router.ts';
+import { createTempoProvider } from './telemetry/tempo.ts';
 import type { Providers } from './telemetry/types.ts';
 import { RouterController } from './traffic/router.ts';
 import { createControllerFor } from './traffic/index.ts';
@@ -69,6 +72,12 @@ export function providersFor(config: Config): Providers {
   const providers: Providers = {};
   if (config.prometheusUrl) providers.prometheus = new PrometheusProvider({ url: config.prometheusUrl });
   if (config.routerUrl) providers.router = new RouterProvider({ url: config.routerUrl, ...(config.routerToken ? { token: config.routerToken } : {}) });
+  if (config.lokiUrl) providers.loki = createLokiProvider({ url: config.lokiUrl, tenant: config.lokiTenant ?? undefined });
+  if (config.tempoUrl) providers.tempo = createTempoProvider({ url: config.tempoUrl });
+  if (config.grafana) {
+    const { url, token, orgId } = config.grafana;
+    providers.grafana = createGrafanaProvider({ url, token, ...(orgId !== null ? { orgId } : {}) });
+  }
   return providers;
 }
 

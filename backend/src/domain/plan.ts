@@ -143,7 +143,8 @@ function resume(rollout: Rollout, now: number): Rollout {
  * start at zero. Sequential gates fold the step's evidence into what they
  * carry, so their false-rollback bound holds for the whole rollout, and a new
  * step starts a fresh copy of their test for faults that only show at a
- * higher weight.
+ * higher weight. A `new-errors` gate keeps its templates: what the baseline
+ * wrote in an earlier step still makes a canary template not new.
  */
 function restartStep(rollout: Rollout, now: number, newStep: boolean): Rollout {
   const gateState = Object.fromEntries(
@@ -151,7 +152,8 @@ function restartStep(rollout: Rollout, now: number, newStep: boolean): Rollout {
       const old = rollout.gateState[name];
       if (!old) return [name, fresh];
       const sequential = old.sequential ? carryOver(old.sequential, newStep) : null;
-      return [name, { ...fresh, cursor: old.cursor, windowEnd: old.windowEnd, last: old.last, sequential }];
+      const kept = { ...fresh, cursor: old.cursor, windowEnd: old.windowEnd, last: old.last, sequential };
+      return [name, old.templates ? { ...kept, templates: old.templates } : kept];
     }),
   );
   const next = { ...rollout, stepStartedAt: now, gateState, noDataStreak: 0, errorStreak: 0, pauseReason: null, awaitingResume: false };

@@ -228,6 +228,9 @@ function gateRuleErrors(gate: Gate, at: string): FieldError[] {
       return [{ field: `${at}/maxFraction`, message: 'a comparing latency gate has no maxFraction; use a second gate for a fixed limit' }];
     }
   }
+  if (gate.kind === 'new-errors' && gate.provider !== 'loki') {
+    return [{ field: `${at}/provider`, message: 'a new-errors gate reads log lines: its provider is loki' }];
+  }
   if (gate.kind === 'burn-rate') {
     const long = parseDuration(gate.longWindow ?? DEFAULT_BURN_WINDOWS.longWindow);
     const short = parseDuration(gate.shortWindow ?? DEFAULT_BURN_WINDOWS.shortWindow);

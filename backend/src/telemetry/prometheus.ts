@@ -73,7 +73,8 @@ export class PrometheusProvider implements TelemetryProvider {
       if (gate.kind === 'error-rate' || gate.kind === 'error-ratio') return await observeCounts(gate, scope);
       if (gate.kind === 'latency') return await observeLatency(gate, scope);
       if (gate.kind === 'burn-rate') return await observeBurn(gate, scope);
-      return await observeQuery(gate, scope);
+      if (gate.kind === 'query') return await observeQuery(gate, scope);
+      return failedObservation(gate, scope.instant(), `the prometheus provider cannot answer ${gate.kind} gates`);
     } catch (error) {
       // Only a defect in Sentra gets here; the rollout holds on an error instead of crashing its tick.
       const message = error instanceof Error ? error.message : String(error);
@@ -480,6 +481,7 @@ function valueObservation(
 
 function failedObservation(gate: Gate, window: Window, reason: string): Observation {
   const problem = failed(reason);
+  if (gate.kind === 'new-errors') return { kind: 'templates', window, canary: problem, baseline: problem };
   if (gate.kind === 'query' || (gate.kind === 'latency' && gate.quantile !== undefined)) {
     return { kind: 'value', window, value: problem };
   }

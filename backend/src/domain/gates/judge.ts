@@ -7,6 +7,7 @@ import { accumulate, markCanaryAbsent, slowCounts } from './accumulate.ts';
 import { judgeBurn } from './burn.ts';
 import type { Judged } from './compare.ts';
 import { compareCounts, compareQuantiles, isComparing } from './compare.ts';
+import { judgeNewErrors } from './new-errors.ts';
 import { blank, fmt, inconclusive, mismatch, pNote, problemResult, rate, sampleNote } from './format.ts';
 import type { Counts, CountsObservation, HistogramObservation, Observation, Reading, ValueObservation } from './observation.ts';
 import type { GateResult, GateState } from './result.ts';
@@ -25,7 +26,7 @@ export type { Judged } from './compare.ts';
  */
 export const DEFAULT_MIN_SAMPLES = 50;
 
-type CountsGate = Exclude<Gate, QueryGate | Extract<Gate, { kind: 'burn-rate' }>>;
+type CountsGate = Exclude<Gate, QueryGate | Extract<Gate, { kind: 'burn-rate' | 'new-errors' }>>;
 
 /** What judging needs from the policy: its `failTicks` and how many gates share the false-rollback budget. */
 export function judgeContext(policy: Policy): JudgeContext {
@@ -46,6 +47,10 @@ function judgeObservation(gate: Gate, obs: Observation, state: GateState, ctx: J
   // A query that failed is an error for any gate kind, whatever shape its answer would have had.
   if (obs.kind === 'value' && !obs.value.ok) return { result: problemResult(blank(gate, obs.window), obs.value), state };
   if (gate.kind === 'burn-rate') return obs.kind === 'burn' ? judgeBurn(gate, obs, state, ctx) : mismatch(gate, obs, state);
+  if (gate.kind === 'new-errors' || obs.kind === 'templates') {
+    if (gate.kind !== 'new-errors' || obs.kind !== 'templates') return mismatch(gate, obs, state);
+    return judgeNewErrors(gate, obs, state);
+  }
   if (gate.kind === 'query' || (gate.kind === 'latency' && obs.kind === 'value')) {
     if (obs.kind !== 'value') return mismatch(gate, obs, state);
     if (gate.kind === 'latency' && gate.compare) return compareQuantiles(gate, obs, state, ctx);

@@ -1,3 +1,5 @@
+import type { TemplateCount } from '../logs/templates.ts';
+
 /**
  * What a telemetry provider hands the domain: readings per version, each one
  * either a real value or a reason why there is none. Providers turn their API's
@@ -86,4 +88,23 @@ export interface BurnObservation {
   short: Reading<Counts>;
 }
 
-export type Observation = CountsObservation | HistogramObservation | ValueObservation | BurnObservation;
+/**
+ * Error log lines by template, for `new-errors` gates: the new lines in
+ * `[window.from, window.to)` (the baseline's first window may reach further
+ * back, see the gate's `baselineLookback`). A version that wrote no log line
+ * at all in the window reads `no-data`; one that wrote lines but no error
+ * line reads an empty list.
+ */
+export interface TemplatesObservation {
+  kind: 'templates';
+  window: Window;
+  canary: Reading<TemplateCount[]>;
+  baseline: Reading<TemplateCount[]>;
+}
+
+export type Observation =
+  | CountsObservation
+  | HistogramObservation
+  | ValueObservation
+  | BurnObservation
+  | TemplatesObservation;

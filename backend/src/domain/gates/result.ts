@@ -58,6 +58,22 @@ export interface GateState {
    * carried over from earlier steps. Absent until the gate first judges.
    */
   sequential?: SequentialState | null;
+  /** What a `new-errors` gate has seen so far in the rollout; absent for other gates. */
+  templates?: TemplateMemory;
+}
+
+/**
+ * A `new-errors` gate's memory, kept for the whole rollout (a new step keeps
+ * it): the baseline's templates as short hashes (membership is all that is
+ * asked of them, and a hash keeps the stored state small), and the canary's
+ * templates that the baseline has not written, with their counts and one
+ * example line each.
+ */
+export interface TemplateMemory {
+  baseline: string[];
+  /** More baseline templates were seen than are kept: a canary template cannot be called new. */
+  baselineOverflow: boolean;
+  candidates: { template: string; count: number; example: string; firstSeen: number }[];
 }
 
 export function freshGateState(): GateState {

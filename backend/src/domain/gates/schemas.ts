@@ -157,12 +157,40 @@ export const QueryGate = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * New kinds of error on the canary: its error log lines are reduced to
+ * templates; a template the canary writes and the baseline never writes over
+ * the rollout fails the gate once it has occurred `minOccurrences` times.
+ * The baseline's templates are also read over `baselineLookback` before the
+ * rollout started, so an error the stable version writes now and then is not
+ * taken for a new one.
+ */
+export const NewErrorsGate = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('new-errors'),
+    query: Type.Optional(
+      Type.Object(
+        {
+          /** A log query (not a metric query) selecting `$version`'s error lines. */
+          errors: Type.String({ minLength: 1, maxLength: 4000 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    minOccurrences: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    baselineLookback: Type.Optional(Duration),
+  },
+  { additionalProperties: false },
+);
+
 export const GATE_SCHEMAS = {
   'error-rate': ErrorRateGate,
   'error-ratio': ErrorRatioGate,
   latency: LatencyGate,
   'burn-rate': BurnRateGate,
   query: QueryGate,
+  'new-errors': NewErrorsGate,
 } as const;
 
 export type GateKind = keyof typeof GATE_SCHEMAS;
@@ -173,6 +201,7 @@ export type ErrorRatioGate = Type.Static<typeof ErrorRatioGate>;
 export type LatencyGate = Type.Static<typeof LatencyGate>;
 export type BurnRateGate = Type.Static<typeof BurnRateGate>;
 export type QueryGate = Type.Static<typeof QueryGate>;
+export type NewErrorsGate = Type.Static<typeof NewErrorsGate>;
 
-export const Gate = Type.Union([ErrorRateGate, ErrorRatioGate, LatencyGate, BurnRateGate, QueryGate]);
+export const Gate = Type.Union([ErrorRateGate, ErrorRatioGate, LatencyGate, BurnRateGate, QueryGate, NewErrorsGate]);
 export type Gate = Type.Static<typeof Gate>;
