@@ -1,0 +1,52 @@
+import { dateTimeFormat, dateTimeFormatTimeAgo } from '@grafana/data';
+
+import type { GateKind } from '../api/types';
+
+export function formatTime(ms: number): string {
+  return dateTimeFormat(ms, { format: 'YYYY-MM-DD HH:mm:ss' });
+}
+
+export function formatAge(ms: number): string {
+  return dateTimeFormatTimeAgo(ms);
+}
+
+export function formatDurationMs(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) {
+    return `${seconds}s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes}m ${seconds % 60}s`;
+  }
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+/** Up to four significant digits, without trailing noise. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) {
+    return String(value);
+  }
+  return Number(value.toPrecision(4)).toString();
+}
+
+/**
+ * A gate's observed value or threshold in its own unit: rates and fractions
+ * as percentages, quantile latencies in seconds, query values as they are.
+ */
+export function formatGateValue(value: number | null, kind: GateKind, quantileLatency = false): string {
+  if (value === null) {
+    return '–';
+  }
+  if (kind === 'error-rate' || kind === 'error-ratio' || (kind === 'latency' && !quantileLatency)) {
+    return `${formatNumber(value * 100)}%`;
+  }
+  if (kind === 'latency') {
+    return `${formatNumber(value)} s`;
+  }
+  return formatNumber(value);
+}
+
+export function formatPValue(p: number): string {
+  return p < 0.0001 ? '< 0.0001' : formatNumber(p);
+}
