@@ -21,8 +21,8 @@ interface Props<T> {
 export function Loadable<T>({ query, what, isEmpty, empty, children }: Props<T>) {
   const { data, error, loading, refetch } = query;
   if (data === undefined) {
-    if (error !== undefined && !loading) {
-      return <ErrorNotice error={error} action={`Loading ${what}`} onRetry={refetch} />;
+    if (error !== undefined) {
+      return <ErrorNotice error={error} action={`Loading ${what}`} onRetry={loading ? undefined : refetch} />;
     }
     return <LoadingPlaceholder text={`Loading ${what}…`} />;
   }
