@@ -3,6 +3,7 @@
 process.env.TZ = 'UTC';
 
 const base = require('./.config/jest.config');
+const { grafanaESModules, nodeModulesToTransform } = require('./.config/jest/utils');
 
 // The scaffold's transform covers .js/.jsx/.ts/.tsx only; some of Grafana's
 // dependencies (d3-color among them) ship `.mjs` files with `export` in them.
@@ -15,4 +16,6 @@ module.exports = {
     ...base.transform,
     '^.+\\.mjs$': swcTransform,
   },
+  // `yaml` hands jsdom its ES module build.
+  transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, 'yaml'])],
 };

@@ -1,7 +1,7 @@
 import React from 'react';
-import { Button, Field, IconButton, Stack } from '@grafana/ui';
+import { Button, IconButton, Stack, Text } from '@grafana/ui';
 
-import { errorAt, NumberField, PointerError, SwitchField, TextField, usePolicyForm } from './policyForm';
+import { NumberField, PointerError, SwitchField, TextField, usePolicyForm } from './policyForm';
 import { appendItem, getAt, removeItem } from './pointer';
 
 export function StepsEditor() {
@@ -21,9 +21,13 @@ export function StepsEditor() {
       <PointerError pointer="/steps" />
       {list.map((_, i) => (
         <Stack key={i} gap={2} alignItems="flex-start" wrap="wrap" data-testid={`step-${i}`}>
-          <Field label={`Step ${i + 1}`} invalid={Boolean(errorAt(form.errors, `/steps/${i}`))} error={errorAt(form.errors, `/steps/${i}`)} noMargin>
-            <IconButton name="trash-alt" tooltip={`Remove step ${i + 1}`} onClick={() => remove(i)} />
-          </Field>
+          <Stack direction="column" gap={0.5}>
+            <Stack gap={0.5} alignItems="center">
+              <Text weight="medium">Step {i + 1}</Text>
+              <IconButton name="trash-alt" tooltip={`Remove step ${i + 1}`} onClick={() => remove(i)} />
+            </Stack>
+            <PointerError pointer={`/steps/${i}`} />
+          </Stack>
           <NumberField pointer={`/steps/${i}/weight`} label="Weight (%)" width={10} />
           <TextField pointer={`/steps/${i}/minDuration`} label="Hold at least" placeholder="1m" width={10} />
           <TextField pointer={`/steps/${i}/maxDuration`} label="Hold at most" placeholder="none" width={10} />
