@@ -21,8 +21,9 @@ export const ROUTES = {
   NewPolicy: 'policies/new',
 } as const;
 
-export function appUrl(...parts: string[]): string {
-  return [PLUGIN_BASE_URL, ...parts.map(encodeURIComponent)].join('/');
+/** A page of the app; `route` is one of ROUTES, `id` is encoded. */
+export function appUrl(route: string, id?: string): string {
+  return `${PLUGIN_BASE_URL}/${route}${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
 }
 
 export function rolloutUrl(id: string): string {
