@@ -51,6 +51,15 @@ export function planTick(rollout: Rollout, results: GateResult[], gateState: Rec
   return planHealthy(held, results, now, decide);
 }
 
+/**
+ * Pauses a progressing rollout for a reason found outside its gates, such as a
+ * traffic controller that cannot apply or confirm the stored weight.
+ */
+export function planPause(rollout: Rollout, reason: string, now: number): Planned {
+  const next = pause({ ...rollout, tickSeq: rollout.tickSeq + 1 }, reason);
+  return decision(rollout, next, 'pause', CONTROLLER_ACTOR, reason, [], now);
+}
+
 type Decide = (kind: DecisionKind, next: Rollout, reason: string) => Planned;
 
 function planHealthy(rollout: Rollout, results: GateResult[], now: number, decide: Decide): Planned {
@@ -133,7 +142,7 @@ function restartStep(rollout: Rollout, now: number): Rollout {
   const gateState = Object.fromEntries(
     Object.entries(freshGateStates(rollout.policy)).map(([name, fresh]) => {
       const old = rollout.gateState[name];
-      return [name, old ? { ...fresh, cursor: old.cursor, windowEnd: old.windowEnd } : fresh];
+      return [name, old ? { ...fresh, cursor: old.cursor, windowEnd: old.windowEnd, last: old.last } : fresh];
     }),
   );
   const next = { ...rollout, stepStartedAt: now, gateState, noDataStreak: 0, errorStreak: 0, pauseReason: null, awaitingResume: false };

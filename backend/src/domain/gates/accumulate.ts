@@ -51,11 +51,16 @@ function accumulateCumulative(state: GateState, canary: Counts, baseline: Counts
   return { state: next, newCanary: canaryDelta.requests, problem: null };
 }
 
-/** Remembers that the canary had no series yet, so its first reading counts in full. */
-export function markCanaryAbsent(state: GateState): GateState {
+/**
+ * Remembers that the canary had no series yet, so that its first reading
+ * counts in full, and takes the baseline's first reading as its starting
+ * point, so that both versions are counted over the same period.
+ */
+export function markCanaryAbsent(state: GateState, baseline: Reading<Counts>): GateState {
   if (state.cursor?.canary) return state;
   const cursor = state.cursor ?? { canary: null, baseline: null, canarySeenAbsent: false };
-  return { ...state, cursor: { ...cursor, canarySeenAbsent: true } };
+  const baselineFrom = cursor.baseline ?? (baseline.ok ? baseline.value : null);
+  return { ...state, cursor: { ...cursor, baseline: baselineFrom, canarySeenAbsent: true } };
 }
 
 /** The increase between two readings of a counter; a counter that went down was reset. */

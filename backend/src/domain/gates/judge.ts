@@ -23,6 +23,13 @@ export const DEFAULT_MIN_SAMPLES = 50;
  * fail; missing data is `inconclusive`, a failed query is `error`.
  */
 export function judgeGate(gate: Gate, obs: Observation, state: GateState, ctx: JudgeContext): Judged {
+  const judged = judgeObservation(gate, obs, state, ctx);
+  return { result: judged.result, state: { ...judged.state, last: judged.result } };
+}
+
+function judgeObservation(gate: Gate, obs: Observation, state: GateState, ctx: JudgeContext): Judged {
+  // A query that failed is an error for any gate kind, whatever shape its answer would have had.
+  if (obs.kind === 'value' && !obs.value.ok) return { result: problemResult(blank(gate, obs.window), obs.value), state };
   if (gate.kind === 'query' || (gate.kind === 'latency' && obs.kind === 'value')) {
     if (obs.kind !== 'value') return mismatch(gate, obs, state);
     return judgeValue(gate, obs, state, ctx);
@@ -37,7 +44,7 @@ function judgeCounts(gate: Gate, obs: CountsObservation, state: GateState, ctx: 
   const folded = accumulate(state, obs);
   if (folded.problem) {
     const absent = folded.problem.kind === 'no-data' && obs.mode === 'cumulative' && !obs.canary.ok;
-    const next = absent ? markCanaryAbsent(state) : state;
+    const next = absent ? markCanaryAbsent(state, obs.baseline) : state;
     return { result: problemResult(base, folded.problem), state: next };
   }
   const { canary, baseline } = folded.state.totals;

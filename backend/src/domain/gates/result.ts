@@ -47,6 +47,8 @@ export interface GateState {
   totals: { canary: Counts; baseline: Counts };
   /** Consecutive failing ticks, for threshold gates (one noisy tick never rolls back). */
   failStreak: number;
+  /** The gate's latest result, shown in lists and kept across steps. */
+  last: GateResult | null;
 }
 
 export function freshGateState(): GateState {
@@ -55,5 +57,6 @@ export function freshGateState(): GateState {
     windowEnd: null,
     totals: { canary: { requests: 0, errors: 0 }, baseline: { requests: 0, errors: 0 } },
     failStreak: 0,
+    last: null,
   };
 }

@@ -20,7 +20,7 @@ const Probability = Type.Number({ exclusiveMinimum: 0, maximum: 0.5 });
 
 const common = {
   name: Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$' }),
-  provider: Type.Union(PROVIDERS.map((p) => Type.Literal(p))),
+  provider: Type.Enum(PROVIDERS),
   /** Grafana data source uid, for the `grafana` provider and for Explore links. */
   datasourceUid: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   /** Below this many requests (or events) in the judged window, the verdict is inconclusive. */
@@ -110,7 +110,7 @@ export const QueryGate = Type.Object(
     kind: Type.Literal('query'),
     query: Type.String({ minLength: 1, maxLength: 4000 }),
     /** The value must satisfy `value <op> threshold` to pass. */
-    op: Type.Union(COMPARISONS.map((c) => Type.Literal(c))),
+    op: Type.Enum(COMPARISONS),
     threshold: Type.Number(),
     /** Optional query counting the samples behind the value, for `minSamples`. */
     samplesQuery: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),

@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+
+import pino from 'pino';
+
+import { demoPolicy } from './policy.ts';
+import type { RolloutReport } from './run.ts';
+import { runRollout } from './run.ts';
+import { startDemoStack } from './stack.ts';
+
+/**
+ * `npm run demo`: two canary rollouts of the demo service on embedded
+ * defaults, narrated tick by tick. The healthy candidate is promoted step by
+ * step; the faulty one (8% of answers are 5xx) is rolled back.
+ */
+const USAGE = `usage: npm run demo -- [--keep-running] [--no-prometheus] [--port N] [--rate N]
+  --keep-running   leave the backend, router and demo service up after the two rollouts (Ctrl-C stops them)
+  --no-prometheus  judge the router's own counters even when prometheus is on PATH
+  --port N         port for the Sentra API (default: a free one; 8080 with --keep-running)
+  --rate N         requests per second through the router (default 200)`;
+
+async function main(): Promise<number> {
+  const args = parse();
+  if (!args) return 2;
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const logger = pino({ level: process.env.SENTRA_LOG_LEVEL ?? 'warn' });
+
+  say('Sentra demo: starting the demo service (v1 stable, v2 healthy, v3 faulty), the router, load, telemetry and the backend.');
+  const stack = await startDemoStack({ rate: args.rate, port: args.port, prometheus: args.prometheus, logger, say });
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await stack.close();
+  };
+  process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
+
+  say(`Backend: ${stack.backendUrl}  API token: ${stack.token}`);
+  say(`Router:  ${stack.router.proxyUrl} (proxy), ${stack.router.adminUrl}/metrics (metrics); load ${args.rate} req/s\n`);
+
+  const policy = demoPolicy(stack.provider);
+  await stack.api.call('POST', '/api/v1/policies', policy);
+  const reports: RolloutReport[] = [];
+  reports.push(await runRollout(stack, { label: 'rollout 1', baseline: 'v1', canary: 'v2', policy: policy.name }, say));
+  say('');
+  reports.push(await runRollout(stack, { label: 'rollout 2', baseline: 'v2', canary: 'v3', policy: policy.name }, say));
+  say(`\n${summary(reports)}`);
+
+  const ok = reports[0]?.outcome === 'completed' && reports[1]?.outcome === 'rolled_back';
+  if (args.keepRunning) {
+    say(`\nStill running (Ctrl-C to stop). Try:\n  curl -H 'Authorization: Bearer ${stack.token}' ${stack.backendUrl}/api/v1/rollouts`);
+    await new Promise(() => undefined);
+  }
+  await shutdown();
+  return ok ? 0 : 1;
+}
+
+export function summary(reports: RolloutReport[]): string {
+  const lines = ['Summary'];
+  for (const r of reports) {
+    lines.push(`  ${r.label}: ${r.baseline} → ${r.canary} ${r.outcome.replace('_', ' ')} after ${seconds(r.totalMs)}`);
+    const steps = r.steps.map((s) => `${s.weight}% ${s.seconds === null ? 'open' : `${s.seconds.toFixed(1)}s`}${s.outcome ? ` (${s.outcome})` : ''}`);
+    lines.push(`    steps: ${steps.join(' · ')}`);
+    if (r.outcome === 'rolled_back') {
+      lines.push(`    first canary request → rollback decision: ${seconds(r.toRollbackDecisionMs)}`);
+      lines.push(`    first canary request → all traffic back on ${r.baseline}: ${seconds(r.toBaselineMs)}`);
+      lines.push(`    canary requests in the second after that: ${r.canaryRequestsAfterRollback}`);
+      lines.push(`    reason: ${r.reason}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function seconds(ms: number | null): string {
+  return ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)}s`;
+}
+
+function parse() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        'keep-running': { type: 'boolean', default: false },
+        'no-prometheus': { type: 'boolean', default: false },
+        port: { type: 'string' },
+        rate: { type: 'string', default: '200' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return null;
+    }
+    const rate = Number(values.rate);
+    const port = values.port === undefined ? (values['keep-running'] ? 8080 : 0) : Number(values.port);
+    if (!Number.isInteger(rate) || rate < 1 || rate > 5000) throw new Error('--rate must be a whole number from 1 to 5000');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
+    return { keepRunning: values['keep-running'], prometheus: values['no-prometheus'] ? ('off' as const) : ('auto' as const), port, rate };
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return null;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,211 @@
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { pino } from 'pino';
+import type { DestinationStream, Level, Logger } from 'pino';
+import Type from 'typebox';
+
+import type { FieldError, Validated } from '../domain/policy.ts';
+import { schemaErrors } from '../domain/policy.ts';
+import { VERSION_PATTERN } from '../router/schemas.ts';
+
+const Ratio = Type.Number({ minimum: 0, maximum: 1 });
+const Millis = Type.Number({ minimum: 0, maximum: 60_000 });
+
+/** The faults a demo service can be told to show, changeable while it runs. */
+export const DemoKnobs = Type.Object(
+  {
+    /** Share of requests answered with a 500. */
+    errorRatio: Ratio,
+    latencyMs: Millis,
+    /** Up to this much extra latency, drawn evenly, on top of `latencyMs`. */
+    latencyJitterMs: Millis,
+    /** Share of requests that log an exception with a stack, even when they answer 200. */
+    errorLogRatio: Ratio,
+    errorLogMessage: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+export type DemoKnobs = Type.Static<typeof DemoKnobs>;
+
+const KnobChanges = Type.Partial(DemoKnobs, { additionalProperties: false });
+
+export const DEFAULT_ERROR_LOG_MESSAGE = 'connection reset while reading from the orders database';
+
+export interface DemoServiceOptions extends Partial<DemoKnobs> {
+  version: string;
+  /** The service name written on every log line; `demo` unless set. */
+  service?: string;
+  /** 0 or unset picks a free port. */
+  port?: number;
+  /** 127.0.0.1 unless set. */
+  host?: string;
+  /** Where the JSON log lines go; standard output unless set. */
+  logDestination?: DestinationStream;
+  /** `info` unless set; every answered request is logged at `debug`. */
+  logLevel?: Level | 'silent';
+  /** Source of randomness for the fault knobs, in [0, 1). */
+  random?: () => number;
+}
+
+export interface DemoService {
+  readonly url: string;
+  readonly port: number;
+  readonly version: string;
+  knobs(): DemoKnobs;
+  /** Changes some knobs; bad input changes nothing and names the field. */
+  setKnobs(changes: unknown): Validated<DemoKnobs>;
+  close(): Promise<void>;
+}
+
+/**
+ * A small HTTP service that answers JSON and misbehaves on demand, to give
+ * Sentra something real to roll out. `GET /healthz` is never faulty;
+ * `GET /knobs` and `PUT /knobs` read and change the faults; every other path
+ * is a request that the knobs act on.
+ */
+export async function startDemoService(options: DemoServiceOptions): Promise<DemoService> {
+  let knobs = initialKnobs(options);
+  const random = options.random ?? Math.random;
+  const logger = pino(
+    { level: options.logLevel ?? 'info', base: { service: options.service ?? 'demo', version: options.version } },
+    options.logDestination ?? pino.destination(1),
+  );
+
+  function setKnobs(changes: unknown): Validated<DemoKnobs> {
+    const errors = schemaErrors(KnobChanges, changes, '');
+    if (errors.length > 0) return { ok: false, errors };
+    knobs = { ...knobs, ...(changes as Partial<DemoKnobs>) };
+    logger.info({ knobs }, 'knobs changed');
+    return { ok: true, value: knobs };
+  }
+
+  const work = { version: options.version, logger, random, knobs: () => knobs };
+  const server = http.createServer((req, res) => {
+    route(req, res, work, setKnobs).catch((err: unknown) => {
+      logger.error({ err }, 'demo handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    version: options.version,
+    knobs: () => knobs,
+    setKnobs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function initialKnobs(options: DemoServiceOptions): DemoKnobs {
+  if (typeof options.version !== 'string' || !new RegExp(VERSION_PATTERN).test(options.version)) {
+    throw new TypeError(`version: must match ${VERSION_PATTERN}`);
+  }
+  const knobs: DemoKnobs = {
+    errorRatio: options.errorRatio ?? 0,
+    latencyMs: options.latencyMs ?? 0,
+    latencyJitterMs: options.latencyJitterMs ?? 0,
+    errorLogRatio: options.errorLogRatio ?? 0,
+    errorLogMessage: options.errorLogMessage ?? DEFAULT_ERROR_LOG_MESSAGE,
+  };
+  const errors = schemaErrors(DemoKnobs, knobs, '');
+  if (errors.length > 0) throw new TypeError(describe(errors));
+  return knobs;
+}
+
+interface Work {
+  version: string;
+  logger: Logger;
+  random: () => number;
+  knobs: () => DemoKnobs;
+}
+
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  work: Work,
+  setKnobs: (changes: unknown) => Validated<DemoKnobs>,
+): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://demo').pathname;
+  if (path === '/healthz') return void sendJson(res, 200, { ok: true, version: work.version });
+  if (path !== '/knobs') return serve(req, res, work, path);
+
+  if (req.method === 'GET') return void sendJson(res, 200, work.knobs());
+  if (req.method !== 'PUT') return void sendJson(res, 405, { error: 'use GET or PUT on /knobs' });
+  const body = await readJson(req);
+  if (!body.ok) return void sendJson(res, 400, { error: body.message, fields: [] });
+  const result = setKnobs(body.value);
+  if (!result.ok) return void sendJson(res, 400, { error: describe(result.errors), fields: result.errors });
+  sendJson(res, 200, result.value);
+}
+
+/** One ordinary request, delayed, failed and logged as the knobs say. */
+async function serve(req: IncomingMessage, res: ServerResponse, work: Work, path: string): Promise<void> {
+  req.resume();
+  const knobs = work.knobs();
+  const delayMs = knobs.latencyMs + work.random() * knobs.latencyJitterMs;
+  if (delayMs > 0) await sleep(delayMs);
+
+  const fails = work.random() < knobs.errorRatio;
+  const raises = work.random() < knobs.errorLogRatio;
+  const fields = { method: req.method, path, delayMs: Math.round(delayMs) };
+  if (raises)
+    work.logger.error({ ...fields, err: new DemoFault(knobs.errorLogMessage) }, 'request raised an exception');
+
+  if (fails) {
+    work.logger.error({ ...fields, status: 500 }, 'request failed');
+    return void sendJson(res, 500, { error: 'injected failure', version: work.version });
+  }
+  work.logger.debug({ ...fields, status: 200 }, 'request served');
+  sendJson(res, 200, { ok: true, version: work.version, path, delayMs: fields.delayMs });
+}
+
+async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 16 * 1024) return { ok: false, message: 'body is larger than 16 KiB' };
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { ok: false, message: 'body is not valid JSON' };
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function describe(errors: FieldError[]): string {
+  return errors.map((e) => `${e.field || '(body)'} ${e.message}`).join('; ');
+}
+
+/** The exception a demo request logs when `errorLogRatio` picks it. */
+class DemoFault extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoFault';
+  }
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Logger } from 'pino';
+
+import { buildApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { loadConfig } from '../config.ts';
+import type { RouterAddress } from '../router/index.ts';
+import { createRouter } from '../router/index.ts';
+import { createDeps } from '../wiring.ts';
+import { ApiClient } from './api-client.ts';
+import type { Load } from './load.ts';
+import { startLoad } from './load.ts';
+import { findPrometheus, startPrometheus } from './prometheus.ts';
+import type { DemoService } from './service.ts';
+import { startDemoService } from './service.ts';
+
+export const DEMO_SERVICE = 'demo';
+
+/** The demo service's versions: a stable one, a healthy candidate and a faulty one (8% of answers are 5xx). */
+export const VERSIONS = {
+  v1: { errorRatio: 0.002, latencyMs: 20, latencyJitterMs: 10 },
+  v2: { errorRatio: 0.002, latencyMs: 22, latencyJitterMs: 10 },
+  v3: { errorRatio: 0.08, latencyMs: 22, latencyJitterMs: 10 },
+} as const;
+export type DemoVersion = keyof typeof VERSIONS;
+
+export interface StackOptions {
+  /** Requests per second sent through the router. */
+  rate?: number;
+  /** Port for the backend's API; 0 picks a free one. */
+  port?: number;
+  /** `required`: fail without a prometheus binary; `auto`: use it when on PATH; `off`: judge the router's counters. */
+  prometheus?: 'required' | 'auto' | 'off';
+  logger: Logger;
+  say: (line: string) => void;
+}
+
+export interface DemoStack {
+  api: ApiClient;
+  routerAdmin: ApiClient;
+  backendUrl: string;
+  token: string;
+  router: RouterAddress;
+  services: Record<DemoVersion, DemoService>;
+  load: Load;
+  prometheusUrl: string | null;
+  provider: 'prometheus' | 'router';
+  storePath: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything the demo needs on loopback: the three versions of the
+ * demo service, the built-in router in front of them, a steady load through
+ * the router, Prometheus when its binary is on PATH, and the Sentra backend
+ * on an embedded store.
+ */
+export async function startDemoStack(options: StackOptions): Promise<DemoStack> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const services = await startServices(closers);
+    const router = await startRouter(services, closers);
+    const prometheus = await maybePrometheus(options, router, closers);
+    const provider = prometheus ? 'prometheus' : 'router';
+
+    const dir = await mkdtemp(join(tmpdir(), 'sentra-demo-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const token = randomBytes(24).toString('hex');
+    const config = demoConfig(token, options.port ?? 0, join(dir, 'sentra.db'), router, prometheus?.url ?? null);
+    const backendUrl = await startBackend(config, options.logger, closers);
+
+    const load = startLoad({ url: router.proxyUrl, rate: options.rate ?? 200 });
+    closers.push(async () => void (await load.stop()));
+    return {
+      api: new ApiClient(backendUrl, token),
+      routerAdmin: new ApiClient(router.adminUrl, null),
+      backendUrl,
+      token,
+      router,
+      services,
+      load,
+      prometheusUrl: prometheus?.url ?? null,
+      provider,
+      storePath: join(dir, 'sentra.db'),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function startServices(closers: (() => Promise<void>)[]): Promise<Record<DemoVersion, DemoService>> {
+  const entries = await Promise.all(
+    Object.entries(VERSIONS).map(async ([version, knobs]) => {
+      const service = await startDemoService({ version, service: DEMO_SERVICE, logLevel: 'silent', ...knobs });
+      closers.push(() => service.close());
+      return [version, service] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<DemoVersion, DemoService>;
+}
+
+async function startRouter(services: Record<DemoVersion, DemoService>, closers: (() => Promise<void>)[]): Promise<RouterAddress> {
+  const router = createRouter({});
+  const address = await router.listen({ proxyPort: 0, adminPort: 0, host: '127.0.0.1' });
+  closers.push(() => router.close());
+  const admin = new ApiClient(address.adminUrl, null);
+  const versions = Object.fromEntries(Object.entries(services).map(([v, s]) => [v, s.url]));
+  await admin.call('PUT', `/admin/services/${DEMO_SERVICE}/upstreams`, { versions });
+  // Before any rollout, all traffic goes to the stable version.
+  await admin.call('PUT', `/admin/services/${DEMO_SERVICE}/routing`, { baseline: 'v1', canary: 'v2', weight: 0, headerRoute: null });
+  return address;
+}
+
+async function maybePrometheus(options: StackOptions, router: RouterAddress, closers: (() => Promise<void>)[]) {
+  if (options.prometheus === 'off') {
+    options.say('Prometheus: off; gates judge the built-in router\'s own per-version counters.');
+    return null;
+  }
+  const binary = await findPrometheus();
+  if (!binary) {
+    if (options.prometheus === 'required') throw new Error('prometheus is not on PATH (Debian: apt-get install prometheus)');
+    options.say('Prometheus: no prometheus binary on PATH; gates judge the built-in router\'s own per-version counters.');
+    return null;
+  }
+  const target = new URL(router.adminUrl).host;
+  const prometheus = await startPrometheus({ binary, scrapeTargets: [target], scrapeInterval: '1s' });
+  closers.push(() => prometheus.stop());
+  options.say(`Prometheus: ${prometheus.url} (scraping the router every second); gates judge PromQL.`);
+  return prometheus;
+}
+
+function demoConfig(token: string, port: number, dbPath: string, router: RouterAddress, prometheusUrl: string | null): Config {
+  return loadConfig({
+    SENTRA_API_TOKEN: token,
+    SENTRA_PORT: String(port),
+    SENTRA_STORE_URL: `sqlite:${dbPath}`,
+    SENTRA_ROUTER_URL: router.adminUrl,
+    ...(prometheusUrl ? { SENTRA_PROMETHEUS_URL: prometheusUrl } : {}),
+  });
+}
+
+async function startBackend(config: Config, logger: Logger, closers: (() => Promise<void>)[]): Promise<string> {
+  const { deps, close } = await createDeps(config, { logger });
+  const { app } = await buildApp({ deps, apiToken: config.apiToken, onClose: close });
+  closers.push(() => app.close());
+  return app.listen({ host: config.host, port: config.port });
+}

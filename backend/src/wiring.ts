@@ -1,0 +1,67 @@
+import { hostname } from 'node:os';
+
+import pino from 'pino';
+import type { Logger } from 'pino';
+
+import { createBus } from './bus/index.ts';
+import type { Config } from './config.ts';
+import type { LoopDeps } from './loop/deps.ts';
+import { createMetrics } from './metrics.ts';
+import { createStore } from './store/index.ts';
+import { PrometheusProvider } from './telemetry/prometheus.ts';
+import { RouterProvider } from './telemetry/router.ts';
+import type { Providers } from './telemetry/types.ts';
+import { RouterController } from './traffic/router.ts';
+import { createControllerFor } from './traffic/index.ts';
+import type { ControllerFor } from './traffic/types.ts';
+
+export interface Wired {
+  deps: LoopDeps;
+  /** Closes the bus and the store, in that order. */
+  close(): Promise<void>;
+}
+
+/** Builds the loop's dependencies from the settings: store (migrated), bus, telemetry providers, traffic controllers. */
+export async function createDeps(config: Config, options: { logger?: Logger; clock?: () => number } = {}): Promise<Wired> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const store = createStore(config.storeUrl);
+  await store.migrate();
+  const bus = createBus(config.redisUrl ?? undefined, { prefix: config.redisPrefix });
+  const deps: LoopDeps = {
+    store,
+    bus,
+    providers: providersFor(config),
+    trafficFor: controllersFor(config, logger),
+    logger,
+    metrics: createMetrics({ defaults: true }),
+    clock: options.clock ?? Date.now,
+    owner: `${hostname()}:${process.pid}`,
+    annotations: config.grafana !== null,
+  };
+  return {
+    deps,
+    async close() {
+      await bus.close();
+      await store.close();
+    },
+  };
+}
+
+export function providersFor(config: Config): Providers {
+  const providers: Providers = {};
+  if (config.prometheusUrl) providers.prometheus = new PrometheusProvider({ url: config.prometheusUrl });
+  if (config.routerUrl) providers.router = new RouterProvider({ url: config.routerUrl, ...(config.routerToken ? { token: config.routerToken } : {}) });
+  return providers;
+}
+
+/**
+ * One controller per kind. The built-in router's controller talks to the
+ * rollout's `traffic.url`, or to SENTRA_ROUTER_URL when the rollout names none.
+ */
+export function controllersFor(config: Config, logger: Logger): ControllerFor {
+  const router = new RouterController({
+    ...(config.routerUrl ? { url: config.routerUrl } : {}),
+    ...(config.routerToken ? { token: config.routerToken } : {}),
+  });
+  return createControllerFor({ router: () => router, log: logger });
+}
