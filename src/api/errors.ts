@@ -1,6 +1,6 @@
 import type { ApiErrorBody, ErrorCode, FieldError } from './types';
 
-const CODES: readonly ErrorCode[] = ['invalid_input', 'unauthorized', 'not_found', 'conflict', 'not_allowed'];
+const CODES: readonly ErrorCode[] = ['invalid_input', 'unauthorized', 'not_found', 'conflict', 'not_allowed', 'unavailable', 'internal'];
 
 /**
  * Any failed call to the backend, whether Sentra answered it (with `code`) or
@@ -81,6 +81,10 @@ function describeSentraAnswer(e: SentraError): ErrorDescription {
       return { title: 'Not found', detail: e.message };
     case 'conflict':
       return { title: 'Conflict', detail: e.message };
+    case 'unavailable':
+      return { title: 'Sentra cannot do this right now', detail: `${e.message}. Try again in a moment.` };
+    case 'internal':
+      return { title: 'Sentra ran into an error', detail: e.message };
     default:
       return { title: 'Not possible now', detail: e.message };
   }

@@ -1,5 +1,6 @@
 import { useCallback } from 'react';
 
+import { summaryAfter } from '../api/rolloutEvents';
 import type { Decision, GateResult, RolloutDetail, SentraEvent } from '../api/types';
 import { useLiveEvents } from './useLiveEvents';
 import { useSentraQuery, type QueryState } from './useSentraQuery';
@@ -29,15 +30,17 @@ export function useRollout(id: string | null): QueryState<RolloutDetail> {
 }
 
 export function applyEvent(detail: RolloutDetail, event: SentraEvent): RolloutDetail {
-  const summary = event.payload.rollout;
+  const summary = summaryAfter(event, detail.rollout);
+  if (summary === null) {
+    return detail;
+  }
   const rollout = {
     ...detail.rollout,
     ...summary,
     desired: { weight: summary.weight, headerRoute: summary.headerRoute },
-    applied:
-      summary.appliedWeight === null ? detail.rollout.applied : { weight: summary.appliedWeight, headerRoute: summary.headerRoute },
+    applied: event.type === 'rollout.applied' ? event.payload.applied : detail.rollout.applied,
   };
-  const decision = event.payload.decision;
+  const decision = event.type === 'rollout.decision' ? event.payload.decision : undefined;
   if (!decision || detail.decisions.some((d) => d.seq === decision.seq)) {
     return { ...detail, rollout };
   }

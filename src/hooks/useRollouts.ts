@@ -1,5 +1,6 @@
 import { useCallback } from 'react';
 
+import { summaryAfter } from '../api/rolloutEvents';
 import type { Phase, RolloutSummary, SentraEvent } from '../api/types';
 import { useLiveEvents } from './useLiveEvents';
 import { useSentraQuery, type QueryState } from './useSentraQuery';
@@ -21,7 +22,10 @@ export function useRollouts(filter: RolloutFilter): QueryState<RolloutSummary[]>
 
   const onEvent = useCallback(
     (event: SentraEvent) =>
-      setData((current) => current && { rollouts: mergeRollout(current.rollouts, event.payload.rollout, filter) }),
+      setData((current) => {
+        const updated = current && summaryAfter(event, current.rollouts.find((r) => r.id === event.rolloutId));
+        return current && updated ? { rollouts: mergeRollout(current.rollouts, updated, filter) } : current;
+      }),
     [setData, filter]
   );
   useLiveEvents(onEvent, refetch);

@@ -59,6 +59,7 @@ export function aRollout(overrides: Partial<RolloutSummary> = {}): RolloutSummar
     worstVerdict: 'pass',
     pauseReason: null,
     startedAt: T0,
+    stepStartedAt: T0 + 65_000,
     endedAt: null,
     createdBy: 'alice',
     ...overrides,
@@ -135,7 +136,27 @@ export function aRolloutDetail(overrides: Partial<RolloutSummary> = {}): Rollout
 
 let nextEventId = 100;
 
-export function anEvent(rollout: RolloutSummary, decision?: Decision, type: SentraEvent['type'] = 'rollout.decision'): SentraEvent {
+export function anEvent(rollout: RolloutSummary, decision?: Decision): SentraEvent {
   nextEventId += 1;
-  return { id: nextEventId, at: decision?.at ?? rollout.startedAt, type, rolloutId: rollout.id, service: rollout.service, payload: { rollout, decision } };
+  return {
+    id: nextEventId,
+    at: decision?.at ?? rollout.startedAt,
+    type: decision ? 'rollout.decision' : 'rollout.created',
+    rolloutId: rollout.id,
+    service: rollout.service,
+    payload: { rollout, ...(decision ? { decision } : {}) },
+  };
+}
+
+/** The traffic controller confirmed a weight for a rollout. */
+export function anAppliedEvent(rollout: Pick<RolloutSummary, 'id' | 'service'>, weight: number): SentraEvent {
+  nextEventId += 1;
+  return {
+    id: nextEventId,
+    at: T0,
+    type: 'rollout.applied',
+    rolloutId: rollout.id,
+    service: rollout.service,
+    payload: { applied: { weight, headerRoute: null }, cause: 'tick' },
+  };
 }

@@ -1,6 +1,6 @@
 import { dateTimeFormat, dateTimeFormatTimeAgo } from '@grafana/data';
 
-import type { GateKind } from '../api/types';
+import type { GateKind, WireNumber } from '../api/types';
 
 export function formatTime(ms: number): string {
   return dateTimeFormat(ms, { format: 'YYYY-MM-DD HH:mm:ss' });
@@ -22,10 +22,21 @@ export function formatDurationMs(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
-/** Up to four significant digits, without trailing noise. */
-export function formatNumber(value: number): string {
+/** A number from the API as a JavaScript number (infinities and NaN included). */
+export function numberOf(value: WireNumber | null): number | null {
+  if (value === null || typeof value === 'number') {
+    return value;
+  }
+  return value === '+Inf' ? Infinity : value === '-Inf' ? -Infinity : NaN;
+}
+
+/** Up to four significant digits, without trailing noise; infinities and NaN as Prometheus writes them. */
+export function formatNumber(value: WireNumber): string {
+  if (typeof value === 'string') {
+    return value;
+  }
   if (!Number.isFinite(value)) {
-    return String(value);
+    return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
   }
   return Number(value.toPrecision(4)).toString();
 }
@@ -34,9 +45,12 @@ export function formatNumber(value: number): string {
  * A gate's observed value or threshold in its own unit: rates and fractions
  * as percentages, quantile latencies in seconds, query values as they are.
  */
-export function formatGateValue(value: number | null, kind: GateKind, quantileLatency = false): string {
+export function formatGateValue(value: WireNumber | null, kind: GateKind, quantileLatency = false): string {
   if (value === null) {
     return '–';
+  }
+  if (typeof value === 'string' || !Number.isFinite(value)) {
+    return formatNumber(value);
   }
   if (kind === 'error-rate' || kind === 'error-ratio' || (kind === 'latency' && !quantileLatency)) {
     return `${formatNumber(value * 100)}%`;
@@ -47,6 +61,9 @@ export function formatGateValue(value: number | null, kind: GateKind, quantileLa
   return formatNumber(value);
 }
 
-export function formatPValue(p: number): string {
-  return p < 0.0001 ? '< 0.0001' : formatNumber(p);
+export function formatPValue(p: WireNumber | null): string {
+  if (p === null) {
+    return '–';
+  }
+  return typeof p === 'number' && p < 0.0001 ? '< 0.0001' : formatNumber(p);
 }

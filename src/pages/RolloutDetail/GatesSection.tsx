@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Card, CollapsableSection, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
 
-import type { Gate, GateResult, RolloutDetail } from '../../api/types';
+import type { Gate, GateResult, RolloutDetail, WireNumber } from '../../api/types';
 import { VerdictBadge } from '../../components/Badges';
 import { exploreUrl } from '../../utils/explore';
 import { formatGateValue, formatNumber, formatPValue, formatTime } from '../../utils/format';
@@ -32,7 +32,7 @@ function GateCard({ gate, result, detail }: GateCardProps) {
   const history = gateHistory(detail.decisions, gate.name);
   const link = exploreUrl(gate, detail.rollout, result?.window ?? null);
   const quantile = gate.kind === 'latency' && gate.quantile !== undefined;
-  const value = (v: number | null) => formatGateValue(v, gate.kind, quantile);
+  const value = (v: WireNumber | null) => formatGateValue(v, gate.kind, quantile);
 
   return (
     <Card data-testid={`gate-${gate.name}`}>
@@ -90,7 +90,7 @@ function EvidenceFacts({ evidence }: { evidence: NonNullable<GateResult['evidenc
       <dt>p-value</dt>
       <dd>{formatPValue(evidence.pValue)}</dd>
       <dt>Log likelihood ratio</dt>
-      <dd>{formatNumber(evidence.logLikelihoodRatio)}</dd>
+      <dd>{evidence.logLikelihoodRatio === null ? '–' : formatNumber(evidence.logLikelihoodRatio)}</dd>
       <dt>Expected more samples</dt>
       <dd>{evidence.expectedMoreSamples === null ? '–' : Math.ceil(evidence.expectedMoreSamples)}</dd>
       <dt>Healthy accepted</dt>
@@ -99,7 +99,7 @@ function EvidenceFacts({ evidence }: { evidence: NonNullable<GateResult['evidenc
   );
 }
 
-function GateHistoryTable({ points, value }: { points: ReturnType<typeof gateHistory>; value: (v: number | null) => string }) {
+function GateHistoryTable({ points, value }: { points: ReturnType<typeof gateHistory>; value: (v: WireNumber | null) => string }) {
   const styles = useStyles2(getStyles);
   return (
     <table className={styles.history}>

@@ -3,7 +3,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { FakeBackend } from '../../test/fakeBackend';
-import { aRollout, anEvent } from '../../test/builders';
+import { anAppliedEvent, aRollout, anEvent } from '../../test/builders';
 import { renderAt } from '../../test/render';
 import { RolloutsPage } from './RolloutsPage';
 
@@ -75,6 +75,19 @@ describe('RolloutsPage', () => {
     expect(screen.getByTestId('rollout-row-r-1')).toHaveTextContent('inconclusive');
   });
 
+  test('shows the weight the traffic controller confirmed when it differs from the wanted one', async () => {
+    const backend = new FakeBackend().on('GET', '/rollouts', { data: { rollouts: [aRollout({ weight: 50, appliedWeight: 25 })] } });
+    renderPage();
+    await screen.findByTestId('rollout-row-r-1');
+    expect(screen.getByTestId('rollout-row-r-1')).toHaveTextContent('applied 25%');
+    await waitFor(() => expect(screen.getByTestId('live-status')).toHaveAttribute('aria-label', 'live'));
+
+    act(() => backend.pushEvent(anAppliedEvent(aRollout(), 50)));
+
+    await waitFor(() => expect(screen.getByTestId('rollout-row-r-1')).not.toHaveTextContent('applied'));
+    expect(screen.getByTestId('rollout-row-r-1')).toHaveTextContent('50%');
+  });
+
   test('puts a rollout started elsewhere on top of the list', async () => {
     const backend = new FakeBackend().on('GET', '/rollouts', { data: { rollouts: [aRollout()] } });
     renderPage();
@@ -82,7 +95,7 @@ describe('RolloutsPage', () => {
     await waitFor(() => expect(screen.getByTestId('live-status')).toHaveAttribute('aria-label', 'live'));
 
     const started = aRollout({ id: 'r-9', service: 'payments', startedAt: aRollout().startedAt + 1000, weight: 5, stepIndex: 0 });
-    act(() => backend.pushEvent(anEvent(started, undefined, 'rollout.created')));
+    act(() => backend.pushEvent(anEvent(started)));
 
     await screen.findByTestId('rollout-row-r-9');
     const rows = screen.getAllByTestId(/rollout-row-/);

@@ -4,7 +4,7 @@ import { MemoryRouter } from 'react-router-dom';
 import { LoadingState, getDefaultTimeRange, type PanelProps } from '@grafana/data';
 
 import { FakeBackend } from '../../test/fakeBackend';
-import { aRollout, aRolloutDetail, anEvent } from '../../test/builders';
+import { aDecision, aRollout, aRolloutDetail, anEvent } from '../../test/builders';
 import { RolloutStatusPanel, type RolloutStatusOptions } from './RolloutStatusPanel';
 
 function panelProps(service: string, variables: Record<string, string> = {}): PanelProps<RolloutStatusOptions> {
@@ -80,7 +80,7 @@ describe('RolloutStatusPanel', () => {
     await screen.findByTestId('panel-weight');
     await waitFor(() => expect(backend.callsTo('GET', '/events').length).toBeGreaterThan(1));
 
-    act(() => backend.pushEvent(anEvent(aRollout({ weight: 50, stepIndex: 2 }), undefined, 'rollout.applied')));
+    act(() => backend.pushEvent(anEvent(aRollout({ weight: 50, stepIndex: 2 }), aDecision({ seq: 2, fromWeight: 25, toWeight: 50 }))));
 
     await waitFor(() => expect(screen.getByTestId('panel-weight')).toHaveTextContent('50% on canary · step 3/4'));
   });
