@@ -1,0 +1,45 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../../test-results/screenshots');
+
+/** Debian's Chromium, headless, with nothing reaching beyond this machine. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.SENTRA_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * Records, in the page, when each decision row first appears (the browser's
+ * own clock, the same machine's clock as the backend's).
+ */
+export async function watchDecisionRows(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: Record<string, number> = {};
+    (window as unknown as { __decisionSeen: Record<string, number> }).__decisionSeen = seen;
+    const mark = () => {
+      const now = Date.now();
+      document.querySelectorAll('[data-testid^="decision-"]').forEach((row) => {
+        const id = row.getAttribute('data-testid')!;
+        seen[id] ??= now;
+      });
+    };
+    mark();
+    new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });
+  });
+}
+
+export async function decisionSeenAt(page: Page, seq: number): Promise<number | undefined> {
+  return page.evaluate((id) => (window as unknown as { __decisionSeen: Record<string, number> }).__decisionSeen[id], `decision-${seq}`);
+}
