@@ -4,7 +4,6 @@ import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import Type from 'typebox';
 
 import { eventRoutes } from './api/events.ts';
@@ -19,6 +18,8 @@ export interface AppOptions {
   apiToken: string;
   /** Start the rollout loop when the app is ready (tests that drive ticks by hand turn it off). */
   runLoop?: boolean;
+  /** Background work to start once the app is ready (the annotation writer). */
+  onReady?: () => Promise<void>;
   /** Extra work to do when the app closes, after the loop has stopped (closing the store and bus). */
   onClose?: () => Promise<void>;
 }
@@ -63,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<SentraApp> {
   }, { prefix: '/api/v1' });
 
   if (options.runLoop !== false) app.addHook('onReady', async () => loop.start());
+  if (options.onReady) app.addHook('onReady', options.onReady);
   app.addHook('onClose', async () => {
     await loop.stop();
     await options.onClose?.();
@@ -83,4 +85,3 @@ function bearerCheck(token: string) {
   };
 }
 
-export type { Logger };

@@ -15,8 +15,8 @@ async function main(): Promise<void> {
     process.stderr.write(`sentra: ${error.message}\n`);
     process.exit(2);
   }
-  const { deps, close } = await createDeps(config);
-  const { app } = await buildApp({ deps, apiToken: config.apiToken, onClose: close });
+  const { deps, start, close } = await createDeps(config);
+  const { app } = await buildApp({ deps, apiToken: config.apiToken, onReady: start, onClose: close });
   const address = await app.listen({ host: config.host, port: config.port });
   deps.logger.info({ address, store: deps.store.kind, bus: deps.bus.kind, providers: Object.keys(deps.providers) }, 'sentra started');
 

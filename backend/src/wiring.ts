@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 
 import { createBus } from './bus/index.ts';
 import type { Config } from './config.ts';
+import { startAnnotationWriter } from './grafana/annotations.ts';
+import type { AnnotationWriter } from './grafana/annotations.ts';
 import type { LoopDeps } from './loop/deps.ts';
 import { createMetrics } from './metrics.ts';
 import { createStore } from './store/index.ts';
@@ -17,7 +19,9 @@ import type { ControllerFor } from './traffic/types.ts';
 
 export interface Wired {
   deps: LoopDeps;
-  /** Closes the bus and the store, in that order. */
+  /** Starts background work that outlives requests: the Grafana annotation writer, when Grafana is configured. */
+  start(): Promise<void>;
+  /** Stops background work, then closes the bus and the store. */
   close(): Promise<void>;
 }
 
@@ -38,9 +42,23 @@ export async function createDeps(config: Config, options: { logger?: Logger; clo
     owner: `${hostname()}:${process.pid}`,
     annotations: config.grafana !== null,
   };
+  let writer: AnnotationWriter | null = null;
   return {
     deps,
+    async start() {
+      if (!config.grafana || writer) return;
+      writer = startAnnotationWriter({
+        store,
+        grafanaUrl: config.grafana.url,
+        token: config.grafana.token,
+        ...(config.grafana.orgId ? { orgId: config.grafana.orgId } : {}),
+        logger,
+        intervalMs: 1000,
+        lease: { bus, owner: deps.owner },
+      });
+    },
     async close() {
+      await writer?.stop();
       await bus.close();
       await store.close();
     },

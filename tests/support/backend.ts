@@ -37,8 +37,8 @@ export async function startTestBackend(
     SENTRA_ROUTER_URL: router.address.adminUrl,
     ...env,
   });
-  const { deps, close } = await createDeps(config, { logger: pino({ level: 'silent' }), clock: clock.read });
-  const built = await buildApp({ deps, apiToken: TOKEN, runLoop: false, onClose: close });
+  const { deps, start, close } = await createDeps(config, { logger: pino({ level: 'silent' }), clock: clock.read });
+  const built = await buildApp({ deps, apiToken: TOKEN, runLoop: false, onReady: start, onClose: close });
   await built.app.ready();
   return {
     ...built,

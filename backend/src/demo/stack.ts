@@ -149,8 +149,8 @@ function demoConfig(token: string, port: number, dbPath: string, router: RouterA
 }
 
 async function startBackend(config: Config, logger: Logger, closers: (() => Promise<void>)[]): Promise<string> {
-  const { deps, close } = await createDeps(config, { logger });
-  const { app } = await buildApp({ deps, apiToken: config.apiToken, onClose: close });
+  const { deps, start, close } = await createDeps(config, { logger });
+  const { app } = await buildApp({ deps, apiToken: config.apiToken, onReady: start, onClose: close });
   closers.push(() => app.close());
   return app.listen({ host: config.host, port: config.port });
 }

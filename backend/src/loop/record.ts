@@ -6,7 +6,7 @@ import { F } from '../log-fields.ts';
 import type { AuditEntry, CommitExtras, EventInput, OutboxInput } from '../store/types.ts';
 import type { LoopDeps } from './deps.ts';
 
-export const ANNOTATION_TOPIC = 'grafana-annotation';
+import { ANNOTATION_TOPIC } from '../grafana/annotations.ts';
 
 /**
  * The one path every decision takes: the store row (with its event, its

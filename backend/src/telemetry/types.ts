@@ -12,7 +12,10 @@ export interface ObserveContext {
   lagMs: number;
   /** Per-query timeout; the provider must really abort a query that runs longer. */
   timeoutMs: number;
-  /** Where the previous tick's window ended, for providers that answer increments; null on the first tick. */
+  /**
+   * Where the last judged window ended: increments start there, and a sliding
+   * window's provider checks that the canary served requests since; null at first.
+   */
   windowEnd: number | null;
   /** Start of the rollout: no window reaches further back. */
   since: number;

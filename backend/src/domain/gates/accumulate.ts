@@ -24,8 +24,9 @@ export function accumulate(state: GateState, obs: CountsObservation): Accumulate
   const baseline = (obs.baseline as { value: Counts }).value;
 
   if (obs.mode === 'window') {
+    // The window's end is kept so the next tick can ask whether anything new arrived since.
     const totals = { canary, baseline };
-    return { state: { ...state, totals }, newCanary: canary.requests, problem: null };
+    return { state: { ...state, totals, windowEnd: obs.window.to }, newCanary: canary.requests, problem: null };
   }
   if (obs.mode === 'increment') {
     const totals = { canary: add(state.totals.canary, canary), baseline: add(state.totals.baseline, baseline) };

@@ -60,6 +60,12 @@ function judgeCounts(gate: Gate, obs: CountsObservation, state: GateState, ctx: 
     const reason = `${canary.requests} of ${minSamples} canary requests needed`;
     return { result: inconclusive(filled, 'too-few-samples', reason), state: folded.state };
   }
+  if (gate.kind === 'error-rate' && baseline.requests < minSamples) {
+    // Without the baseline's own evidence there is no rate to compare with: a
+    // tolerated rate guessed from a handful of requests would let almost any canary pass.
+    const reason = `${baseline.requests} of ${minSamples} baseline requests needed to compare with`;
+    return { result: inconclusive(filled, 'too-few-samples', reason), state: folded.state };
+  }
   if (gate.kind === 'error-rate') return { result: compareErrorRate(gate, filled, canary, baseline), state: folded.state };
   const limit = gate.kind === 'error-ratio' ? gate.max : (gate as LatencyGate).maxFraction ?? 0;
   return confirmThreshold(folded.state, { ...filled, threshold: limit }, (filled.observed ?? 0) <= limit, ctx);

@@ -41,7 +41,10 @@ export interface GateResult {
 export interface GateState {
   /** Last cumulative reading per version; null until that version's series has been seen. */
   cursor: { canary: Counts | null; baseline: Counts | null; canarySeenAbsent: boolean } | null;
-  /** End of the last window read, for providers that answer increments. */
+  /**
+   * End of the last window judged: where the next increment starts, and for
+   * sliding windows, the time after which requests count as new.
+   */
   windowEnd: number | null;
   /** Events accumulated since the current step started. */
   totals: { canary: Counts; baseline: Counts };
