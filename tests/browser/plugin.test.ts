@@ -52,9 +52,10 @@ describe('the built plugin in a browser, against the real backend', () => {
   });
 
   after(async () => {
+    // The host first: closing it ends the long-polls it forwards, so the backend closes with none in flight.
     await browser?.close();
-    await stack?.close();
     await host?.close();
+    await stack?.close();
   });
 
   it('starts a rollout from the start page and shows its weight change live', async () => {

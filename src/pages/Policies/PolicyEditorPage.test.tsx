@@ -31,9 +31,10 @@ describe('PolicyEditorPage', () => {
         statusCode: 400,
         code: 'invalid_input',
         message: 'the policy is not valid',
+        // A replacement's body is { version, policy }, so the backend names fields under /policy.
         fields: [
-          { field: '/steps/1/weight', message: 'weights must increase (3 after 5)' },
-          { field: '/gates/1/threshold', message: 'must be greater than 0' },
+          { field: '/policy/steps/1/weight', message: 'weights must increase (3 after 5)' },
+          { field: '/policy/gates/1/threshold', message: 'must be greater than 0' },
         ],
       },
     });

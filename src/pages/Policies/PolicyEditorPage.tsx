@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Button, CollapsableSection, Stack } from '@grafana/ui';
+import { Alert, Button, Stack } from '@grafana/ui';
 
 import { sentraRequest } from '../../api/client';
 import { SentraError } from '../../api/errors';
@@ -95,7 +95,8 @@ function PolicyEditor({ record }: { record: PolicyRecord | null }) {
         navigate(policyUrl(saved.name));
       }
     } catch (error) {
-      const fields = error instanceof SentraError ? error.fields : [];
+      // A replacement's body is { version, policy }: its errors name fields under /policy.
+      const fields = error instanceof SentraError ? error.fields.map((f) => (isNew ? f : underPolicy(f))) : [];
       setErrors(fields);
       setOutcome(fields.length > 0 ? null : { kind: 'failed', error });
     } finally {
@@ -142,12 +143,22 @@ function PolicyEditor({ record }: { record: PolicyRecord | null }) {
         <Section title="Limits">
           <LimitsEditor />
         </Section>
-        <CollapsableSection label="As YAML" isOpen={false}>
-          <pre data-testid="policy-yaml">{policyToYaml(draft)}</pre>
-        </CollapsableSection>
+        <YamlPreview draft={draft} />
       </Stack>
       <ImportYamlModal isOpen={importing} onDismiss={() => setImporting(false)} onImport={imported} />
     </PolicyFormProvider>
+  );
+}
+
+function YamlPreview({ draft }: { draft: PolicyDraft }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div>
+      <Button size="sm" variant="secondary" fill="text" icon={open ? 'angle-down' : 'angle-right'} onClick={() => setOpen(!open)}>
+        As YAML
+      </Button>
+      {open && <pre data-testid="policy-yaml">{policyToYaml(draft)}</pre>}
+    </div>
   );
 }
 
@@ -175,6 +186,11 @@ function OutcomeNotice({ outcome, errors }: { outcome: Outcome; errors: FieldErr
     return <ErrorNotice error={outcome.error} action="Saving the policy" />;
   }
   return null;
+}
+
+function underPolicy(error: FieldError): FieldError {
+  const { field } = error;
+  return field === '/policy' || field.startsWith('/policy/') ? { ...error, field: field.slice('/policy'.length) } : error;
 }
 
 /** `/steps/1/weight` reads as "step 2 › weight". */

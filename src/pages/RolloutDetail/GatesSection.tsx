@@ -1,14 +1,14 @@
-import React from 'react';
+import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Card, CollapsableSection, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Button, Card, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
 
 import type { Gate, GateResult, RolloutDetail, WireNumber } from '../../api/types';
 import { VerdictBadge } from '../../components/Badges';
 import { exploreUrl } from '../../utils/explore';
 import { formatGateValue, formatNumber, formatPValue, formatTime } from '../../utils/format';
 import { GateHistoryChart } from './GateHistoryChart';
-import { gateHistory } from './series';
+import { gateHistory, type GatePoint } from './series';
 
 export function GatesSection({ detail }: { detail: RolloutDetail }) {
   const latest = new Map(detail.gates.map((g) => [g.gate, g]));
@@ -66,12 +66,7 @@ function GateCard({ gate, result, detail }: GateCardProps) {
             </dl>
           </Stack>
         )}
-        {history.length > 0 && (
-          <CollapsableSection label={`History (${history.length} ticks)`} isOpen={false}>
-            <GateHistoryChart gate={gate.name} points={history} />
-            <GateHistoryTable points={history.slice(-20).reverse()} value={value} />
-          </CollapsableSection>
-        )}
+        {history.length > 0 && <GateHistory gate={gate.name} points={history} value={value} />}
       </Card.Description>
       {link && (
         <Card.Actions>
@@ -81,6 +76,25 @@ function GateCard({ gate, result, detail }: GateCardProps) {
         </Card.Actions>
       )}
     </Card>
+  );
+}
+
+function GateHistory({ gate, points, value }: { gate: string; points: GatePoint[]; value: (v: WireNumber | null) => string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Stack direction="column" gap={1}>
+      <div>
+        <Button size="sm" variant="secondary" fill="text" icon={open ? 'angle-down' : 'angle-right'} onClick={() => setOpen(!open)}>
+          History ({points.length} ticks)
+        </Button>
+      </div>
+      {open && (
+        <>
+          <GateHistoryChart gate={gate} points={points} />
+          <GateHistoryTable points={points.slice(-20).reverse()} value={value} />
+        </>
+      )}
+    </Stack>
   );
 }
 
@@ -99,7 +113,7 @@ function EvidenceFacts({ evidence }: { evidence: NonNullable<GateResult['evidenc
   );
 }
 
-function GateHistoryTable({ points, value }: { points: ReturnType<typeof gateHistory>; value: (v: WireNumber | null) => string }) {
+function GateHistoryTable({ points, value }: { points: GatePoint[]; value: (v: WireNumber | null) => string }) {
   const styles = useStyles2(getStyles);
   return (
     <table className={styles.history}>

@@ -52,6 +52,8 @@ export interface HostServer {
 }
 
 const ROLES = ['Viewer', 'Editor', 'Admin'];
+/** Hop-by-hop headers, the browser's credentials and the body's framing are not passed on, as with Grafana's proxy. */
+const NOT_FORWARDED = ['host', 'cookie', 'authorization', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'expect', 'upgrade', 'accept-encoding'];
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript',
   '.json': 'application/json',
@@ -190,7 +192,7 @@ async function proxy(
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === 'string' && !['host', 'cookie', 'connection', 'authorization'].includes(name)) {
+    if (typeof value === 'string' && !NOT_FORWARDED.includes(name)) {
       headers[name] = value;
     }
   }

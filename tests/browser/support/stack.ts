@@ -50,7 +50,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await adminCall(address.adminUrl, 'PUT', `/admin/services/${service}/upstreams`, { versions: upstreams });
       await adminCall(address.adminUrl, 'PUT', `/admin/services/${service}/routing`, { baseline: 'v1', canary: 'v2', weight: 0, headerRoute: null });
     }
-    const loads: Load[] = SERVICES.map((service) => startLoad({ url: address.proxyUrl, rate: 80, headers: { host: service } }));
+    const loads: Load[] = SERVICES.map((service) => startLoad({ url: address.proxyUrl, rate: 150, headers: { host: service } }));
     closers.push(() => Promise.all(loads.map((l) => l.stop())));
 
     const database = await createDatabase(closers);
