@@ -86,7 +86,7 @@ export function AppConfig({ plugin }: AppConfigProps) {
             />
           </Field>
           {saveError !== undefined && <ErrorNotice error={saveError} action="Saving the settings" />}
-          <Stack gap={1}>
+          <Stack gap={1} alignItems="flex-start">
             <Button type="submit" disabled={!canSave}>
               Save settings
             </Button>
@@ -112,7 +112,7 @@ function ConnectionTest() {
     }
   };
   return (
-    <Stack direction="column" gap={1}>
+    <Stack direction="column" gap={1} alignItems="flex-start">
       <Button variant="secondary" onClick={run} disabled={state.kind === 'running'}>
         Test connection
       </Button>

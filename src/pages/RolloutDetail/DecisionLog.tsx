@@ -55,7 +55,7 @@ export function DecisionLog({ decisions }: { decisions: Decision[] }) {
               <td>
                 <Badge color={KIND_COLORS[d.kind]} text={d.kind} />
               </td>
-              <td>{d.actor}</td>
+              <td className={styles.nowrap}>{d.actor}</td>
               <td>{d.stepIndex + 1}</td>
               <td className={styles.nowrap}>
                 {d.fromWeight === d.toWeight ? `${d.toWeight}%` : `${d.fromWeight}% → ${d.toWeight}%`}

@@ -3,6 +3,7 @@ import { Alert, Button, ConfirmModal, Field, Input, Stack } from '@grafana/ui';
 
 import { sentraRequest } from '../../api/client';
 import type { Action, ActionResult, Phase } from '../../api/types';
+import { phaseText } from '../../components/Badges';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useMutation } from '../../hooks/useMutation';
 
@@ -101,7 +102,7 @@ export function RolloutActions({ rolloutId, service, phase, onDone }: Props) {
       </Stack>
       {lastAction && mutation.result && (
         <Alert severity="success" title={`${ACTION_TEXT[lastAction].label}: done`} onRemove={mutation.reset}>
-          {mutation.result.decision.reason} Now {mutation.result.rollout.phase.replace('_', ' ')} at {mutation.result.rollout.weight}%.
+          {mutation.result.decision.reason} — now {phaseText(mutation.result.rollout.phase)} at {mutation.result.rollout.weight}%.
         </Alert>
       )}
       {lastAction && mutation.error !== undefined && (

@@ -82,7 +82,7 @@ function HostPluginPage({ pageNav, actions, info, subTitle, children }: PluginPa
     <div style={{ padding: theme.spacing(2, 3) }}>
       <Text color="secondary" variant="bodySmall">
         Apps › Sentra › {section.text}
-        {pageNav ? ` › ${pageNav.text}` : ''}
+        {pageNav && pageNav.text !== section.text ? ` › ${pageNav.text}` : ''}
       </Text>
       <Stack justifyContent="space-between" alignItems="center">
         <Text element="h1" variant="h2">

@@ -22,24 +22,27 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /**
  * Records, in the page, when each decision row first appears (the browser's
- * own clock, the same machine's clock as the backend's).
+ * own clock, the same machine's clock as the backend's). Passed as source
+ * text: it runs in the page, not in Node.
  */
+const WATCH_DECISION_ROWS = `(() => {
+  const seen = {};
+  window.__decisionSeen = seen;
+  const mark = () => {
+    const now = Date.now();
+    document.querySelectorAll('[data-testid^="decision-"]').forEach((row) => {
+      const id = row.getAttribute('data-testid');
+      if (seen[id] === undefined) seen[id] = now;
+    });
+  };
+  mark();
+  new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });
+})()`;
+
 export async function watchDecisionRows(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const seen: Record<string, number> = {};
-    (window as unknown as { __decisionSeen: Record<string, number> }).__decisionSeen = seen;
-    const mark = () => {
-      const now = Date.now();
-      document.querySelectorAll('[data-testid^="decision-"]').forEach((row) => {
-        const id = row.getAttribute('data-testid')!;
-        seen[id] ??= now;
-      });
-    };
-    mark();
-    new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });
-  });
+  await page.evaluate(WATCH_DECISION_ROWS);
 }
 
 export async function decisionSeenAt(page: Page, seq: number): Promise<number | undefined> {
-  return page.evaluate((id) => (window as unknown as { __decisionSeen: Record<string, number> }).__decisionSeen[id], `decision-${seq}`);
+  return page.evaluate<number | undefined>(`window.__decisionSeen[${JSON.stringify(`decision-${seq}`)}]`);
 }

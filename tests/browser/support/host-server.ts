@@ -200,7 +200,7 @@ async function proxy(
   for (const header of route.headers ?? []) {
     headers[header.name.toLowerCase()] = fillRouteTemplate(header.content, settings);
   }
-  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
+  const body = method === 'GET' || method === 'HEAD' ? undefined : new Uint8Array(await readBody(req));
 
   const abort = new AbortController();
   res.on('close', () => abort.abort());
