@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 
@@ -39,7 +39,8 @@ export async function buildApp(options: AppOptions): Promise<SentraApp> {
   const { deps } = options;
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyInstance['log'],
-    disableRequestLogging: true,
+    // Decisions are logged by the loop; a line per poll of the event stream would drown them.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();

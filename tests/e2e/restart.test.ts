@@ -4,7 +4,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+
+import mysql from 'mysql2/promise';
 
 import { ApiClient } from '../../backend/src/demo/api-client.ts';
 import { createStore } from '../../backend/src/store/index.ts';
@@ -13,6 +16,7 @@ import type { Load } from '../../backend/src/demo/load.ts';
 import { aPolicy } from '../support/domain.ts';
 import type { Harness } from '../support/router-harness.ts';
 import { startHarness } from '../support/router-harness.ts';
+import { MYSQL_SERVER_URL, REDIS_URL } from '../support/services.ts';
 
 const TOKEN = 'restart-test-token-0123456789';
 const MAIN = new URL('../../backend/src/main.ts', import.meta.url).pathname;
@@ -55,7 +59,37 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, limit
   }
 }
 
-describe('a backend killed in the middle of a rollout', () => {
+interface Setup {
+  name: string;
+  env(dir: string): Promise<Record<string, string>>;
+  cleanup(): Promise<void>;
+}
+
+const embedded: Setup = {
+  name: 'on the embedded store',
+  env: async (dir) => ({ SENTRA_STORE_URL: `sqlite:${join(dir, 'sentra.db')}` }),
+  cleanup: async () => undefined,
+};
+
+function onMysqlAndRedis(): Setup {
+  const database = `sentra_restart_${randomBytes(4).toString('hex')}`;
+  return {
+    name: 'on MySQL with the Redis bus',
+    async env() {
+      const admin = await mysql.createConnection(`${MYSQL_SERVER_URL}/`);
+      await admin.query(`CREATE DATABASE ${database}`);
+      await admin.end();
+      return { SENTRA_STORE_URL: `${MYSQL_SERVER_URL}/${database}`, SENTRA_REDIS_URL: REDIS_URL, SENTRA_REDIS_PREFIX: `${database}:` };
+    },
+    async cleanup() {
+      const admin = await mysql.createConnection(`${MYSQL_SERVER_URL}/`);
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+      await admin.end();
+    },
+  };
+}
+
+for (const setup of [embedded, onMysqlAndRedis()]) describe(`a backend killed in the middle of a rollout, ${setup.name}`, () => {
   let dir: string;
   let router: Harness;
   let load: Load;
@@ -73,10 +107,11 @@ describe('a backend killed in the middle of a rollout', () => {
     await load.stop();
     await router.close();
     await rm(dir, { recursive: true, force: true });
+    await setup.cleanup();
   });
 
   it('resumes from the stored step, re-applies the stored split first, and neither repeats nor skips a step', async () => {
-    const env = { SENTRA_STORE_URL: `sqlite:${join(dir, 'sentra.db')}`, SENTRA_ROUTER_URL: router.address.adminUrl };
+    const env: Record<string, string> = { ...(await setup.env(dir)), SENTRA_ROUTER_URL: router.address.adminUrl };
     const first = await startBackend(env);
     children.push(first.child);
     const policy = aPolicy({
@@ -94,7 +129,7 @@ describe('a backend killed in the middle of a rollout', () => {
     });
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
-    const store = createStore(env.SENTRA_STORE_URL);
+    const store = createStore(env.SENTRA_STORE_URL!);
     const lastBeforeKill = await store.lastEventId();
     await store.close();
 

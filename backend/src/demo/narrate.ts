@@ -15,10 +15,11 @@ export function narrateDecision(label: string, rollout: RolloutSummary, decision
 export function narrateGate(result: GateResult): string {
   const observed = show(result.observed, result.kind);
   const threshold = show(result.threshold, result.kind);
-  const samples = result.samples.baseline === null ? `n=${result.samples.canary}` : `n=${result.samples.canary}/${result.samples.baseline}`;
+  const samples =
+    result.samples.baseline !== null ? ` n=${result.samples.canary}/${result.samples.baseline}` : result.samples.canary > 0 ? ` n=${result.samples.canary}` : '';
   const versus = result.baselineObserved === null ? '' : ` vs ${show(result.baselineObserved, result.kind)}`;
   const why = result.verdict === 'inconclusive' ? ` (${result.inconclusive})` : result.verdict === 'error' ? ` (${result.reason})` : '';
-  return `${result.gate} ${result.verdict}${why} ${observed}${versus} limit ${threshold} ${samples}`;
+  return `${result.gate} ${result.verdict}${why} ${observed}${versus} limit ${threshold}${samples}`;
 }
 
 function show(value: number | string | null, kind: string): string {

@@ -8,14 +8,13 @@ import type { Policy } from '../domain/policy.ts';
  * router otherwise.
  */
 export function demoPolicy(provider: 'prometheus' | 'router', stepSeconds = 10): Policy {
-  const step = (weight: number) => ({ weight, minDuration: `${stepSeconds}s`, maxDuration: `${stepSeconds * 3}s` });
+  const step = (weight: number) => ({ weight, minDuration: `${stepSeconds}s` });
   const gates: Gate[] = [
     {
       name: 'error-rate',
       kind: 'error-rate',
       provider,
       minSamples: 40,
-      tolerance: { relative: 0.5, absolute: 0.005 },
       alpha: 0.005,
     },
     { name: 'error-ratio', kind: 'error-ratio', provider, max: 0.05, minSamples: 40 },

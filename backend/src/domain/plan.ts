@@ -1,6 +1,7 @@
 import { parseDuration } from './duration.ts';
 import type { GateResult, GateState } from './gates/result.ts';
 import { resolveLimits } from './policy.ts';
+import { carryOver } from './stats/sequential.ts';
 import { freshGateStates, routingFor } from './rollout.ts';
 import type { Decision, Rollout } from './rollout.ts';
 import type { Action, DecisionKind } from './vocabulary.ts';
@@ -129,20 +130,28 @@ export function applyAction(rollout: Rollout, action: Action, actor: string, now
 /** The next step, or completion after the last one. The new step starts its clock and evidence afresh. */
 function advance(rollout: Rollout, now: number): Rollout {
   if (rollout.stepIndex + 1 >= rollout.policy.steps.length) return end(rollout, 'completed', now);
-  return restartStep({ ...rollout, stepIndex: rollout.stepIndex + 1, phase: 'progressing' }, now);
+  return restartStep({ ...rollout, stepIndex: rollout.stepIndex + 1, phase: 'progressing' }, now, true);
 }
 
 function resume(rollout: Rollout, now: number): Rollout {
   if (rollout.awaitingResume) return advance({ ...rollout, awaitingResume: false, pauseReason: null }, now);
-  return restartStep({ ...rollout, phase: 'progressing' }, now);
+  return restartStep({ ...rollout, phase: 'progressing' }, now, false);
 }
 
-/** Counters keep their cursors (no sample is counted twice); the step's totals start at zero. */
-function restartStep(rollout: Rollout, now: number): Rollout {
+/**
+ * Counters keep their cursors (no sample is counted twice); the step's totals
+ * start at zero. Sequential gates fold the step's evidence into what they
+ * carry, so their false-rollback bound holds for the whole rollout, and a new
+ * step starts a fresh copy of their test for faults that only show at a
+ * higher weight.
+ */
+function restartStep(rollout: Rollout, now: number, newStep: boolean): Rollout {
   const gateState = Object.fromEntries(
     Object.entries(freshGateStates(rollout.policy)).map(([name, fresh]) => {
       const old = rollout.gateState[name];
-      return [name, old ? { ...fresh, cursor: old.cursor, windowEnd: old.windowEnd, last: old.last } : fresh];
+      if (!old) return [name, fresh];
+      const sequential = old.sequential ? carryOver(old.sequential, newStep) : null;
+      return [name, { ...fresh, cursor: old.cursor, windowEnd: old.windowEnd, last: old.last, sequential }];
     }),
   );
   const next = { ...rollout, stepStartedAt: now, gateState, noDataStreak: 0, errorStreak: 0, pauseReason: null, awaitingResume: false };

@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { Value } from 'typebox/value';
 
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
-import { GATE_KINDS, GATE_SCHEMAS, Gate } from './gates/schemas.ts';
+import { DEFAULT_BURN_WINDOWS, GATE_KINDS, GATE_SCHEMAS, Gate } from './gates/schemas.ts';
 import { CONTROLLER_KINDS, TRAFFIC_SCHEMAS, TrafficConfig } from './traffic-config.ts';
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'e.g. 500ms, 10s, 5m, 1h' });
@@ -213,9 +213,25 @@ function gateNameErrors(gates: Gate[]): FieldError[] {
   gates.forEach((gate, i) => {
     if (seen.has(gate.name)) errors.push({ field: `/gates/${i}/name`, message: `duplicate gate name "${gate.name}"` });
     seen.add(gate.name);
-    if (gate.kind === 'latency' && gate.maxFraction === undefined && gate.quantile === undefined) {
-      errors.push({ field: `/gates/${i}/maxFraction`, message: 'a latency gate needs maxFraction or quantile' });
-    }
+    errors.push(...gateRuleErrors(gate, `/gates/${i}`));
   });
   return errors;
+}
+
+/** Rules within one gate that its schema alone cannot say. */
+function gateRuleErrors(gate: Gate, at: string): FieldError[] {
+  if (gate.kind === 'latency') {
+    if (gate.maxFraction === undefined && gate.quantile === undefined && !gate.compare) {
+      return [{ field: `${at}/maxFraction`, message: 'a latency gate needs maxFraction, quantile or compare' }];
+    }
+    if (gate.compare && gate.maxFraction !== undefined) {
+      return [{ field: `${at}/maxFraction`, message: 'a comparing latency gate has no maxFraction; use a second gate for a fixed limit' }];
+    }
+  }
+  if (gate.kind === 'burn-rate') {
+    const long = parseDuration(gate.longWindow ?? DEFAULT_BURN_WINDOWS.longWindow);
+    const short = parseDuration(gate.shortWindow ?? DEFAULT_BURN_WINDOWS.shortWindow);
+    if (short >= long) return [{ field: `${at}/shortWindow`, message: 'must be shorter than longWindow' }];
+  }
+  return [];
 }

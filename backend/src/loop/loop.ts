@@ -39,6 +39,8 @@ export type ActOutcome =
 const SCAN_MS = 250;
 /** A rollout's lease outlives a few missed ticks, so a busy replica does not lose it to a pause in the event loop. */
 const MIN_LEASE_MS = 15_000;
+/** Ended rollouts whose final routing is not confirmed yet, and live ones left by a dead replica, are looked for this often. */
+const RECONCILE_MS = 30_000;
 /** An operator action retried this often when a tick commits between the action's read and its write. */
 const ACTION_ATTEMPTS = 5;
 
@@ -51,7 +53,10 @@ export class RolloutLoop {
   private readonly deps: LoopDeps;
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly lastTick = new Map<string, number>();
+  /** Rollouts whose lease this replica holds; a newly taken one gets its stored routing applied before its first tick. */
+  private readonly owned = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  private reconciler: NodeJS.Timeout | null = null;
   private stopping = false;
 
   constructor(deps: LoopDeps) {
@@ -66,12 +71,15 @@ export class RolloutLoop {
     await this.reconcile();
     this.stopping = false;
     this.timer = setInterval(() => void this.scan(), SCAN_MS);
+    this.reconciler = setInterval(() => void this.reconcile().catch((err: unknown) => this.deps.logger.error({ err }, 'reconcile failed')), RECONCILE_MS);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.reconciler) clearInterval(this.reconciler);
     this.timer = null;
+    this.reconciler = null;
     await Promise.allSettled([...this.inflight.values()]);
     await Promise.allSettled([...this.lastTick.keys()].map((id) => this.deps.bus.releaseLease(leaseKey(id), this.deps.owner)));
   }
@@ -79,11 +87,17 @@ export class RolloutLoop {
   /** Live rollouts, and ended ones whose final routing was never confirmed (a crash between decision and traffic). */
   async reconcile(): Promise<void> {
     const recent = await this.deps.store.listRollouts({ limit: 200 });
-    const pending = recent.filter((r) => !isTerminal(r.phase) || !sameRouting(r.desired, r.applied));
+    const pending = recent.filter((r) => (!isTerminal(r.phase) && !this.owned.has(r.id)) || !sameRouting(r.desired, r.applied));
     for (const rollout of pending) {
-      if (!(await this.lease(rollout))) continue;
-      await this.guard(rollout.id, () => applyRouting(this.deps, rollout, 'boot').then(() => undefined));
+      if (this.inflight.has(rollout.id) || !(await this.lease(rollout))) continue;
+      await this.guard(rollout.id, () => this.takeOver(rollout));
     }
+  }
+
+  /** Re-applies the stored routing of a rollout this replica has just taken the lease of (at boot, or from a dead replica). */
+  private async takeOver(rollout: Rollout): Promise<void> {
+    await applyRouting(this.deps, rollout, 'boot');
+    if (!isTerminal(rollout.phase)) this.owned.add(rollout.id);
   }
 
   /**
@@ -197,8 +211,15 @@ export class RolloutLoop {
   }
 
   private async run(rollout: Rollout): Promise<void> {
-    if (!(await this.lease(rollout))) return;
-    await this.guard(rollout.id, () => this.tick(rollout.id));
+    if (!(await this.lease(rollout))) {
+      this.owned.delete(rollout.id);
+      return;
+    }
+    await this.guard(rollout.id, async () => {
+      // Nothing is decided for a rollout before its stored routing is back in force on this replica's watch.
+      if (!this.owned.has(rollout.id)) await this.takeOver(rollout);
+      await this.tick(rollout.id);
+    });
   }
 
   private async lease(rollout: Rollout): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { Observation } from '../domain/gates/observation.ts';
 import { failed } from '../domain/gates/observation.ts';
-import { judgeGate } from '../domain/gates/judge.ts';
+import { judgeContext, judgeGate } from '../domain/gates/judge.ts';
 import type { GateResult, GateState } from '../domain/gates/result.ts';
 import { freshGateState } from '../domain/gates/result.ts';
 import type { Gate } from '../domain/gates/schemas.ts';
@@ -20,6 +20,7 @@ export interface Judgement {
  */
 export async function observeAndJudge(rollout: Rollout, providers: Providers, now: number): Promise<Judgement> {
   const limits = resolveLimits(rollout.policy.limits);
+  const judging = judgeContext(rollout.policy);
   const judged = await Promise.all(
     rollout.policy.gates.map(async (gate) => {
       const state = rollout.gateState[gate.name] ?? freshGateState();
@@ -34,7 +35,7 @@ export async function observeAndJudge(rollout: Rollout, providers: Providers, no
         since: rollout.startedAt,
       };
       const observation = await observeSafely(gate, providers, ctx);
-      return [gate.name, judgeGate(gate, observation, state, { failTicks: limits.failTicks })] as const;
+      return [gate.name, judgeGate(gate, observation, state, judging)] as const;
     }),
   );
   return {

@@ -1,6 +1,7 @@
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../domain/duration.ts';
 import { failed, noData, reading } from '../domain/gates/observation.ts';
 import type {
+  BurnObservation,
   Counts,
   CountsObservation,
   Histogram,
@@ -10,7 +11,8 @@ import type {
   ValueObservation,
   Window,
 } from '../domain/gates/observation.ts';
-import type { ErrorRateGate, ErrorRatioGate, Gate, LatencyGate, QueryGate } from '../domain/gates/schemas.ts';
+import { DEFAULT_BURN_WINDOWS } from '../domain/gates/schemas.ts';
+import type { BurnRateGate, ErrorRateGate, ErrorRatioGate, Gate, LatencyGate, QueryGate } from '../domain/gates/schemas.ts';
 import { PrometheusApi, formatLabels, parseSampleValue } from './prometheus-api.ts';
 import type { PrometheusOptions, RangePoint, Sample } from './prometheus-api.ts';
 import { fillTemplate } from './types.ts';
@@ -42,7 +44,7 @@ export const DEFAULT_COUNT_QUERIES = {
   windowErrors: `sum(increase(${ROUTER_REQUESTS_METRIC}{${VERSION_SELECTOR},code=~"5.."}[$window]))`,
 } as const;
 
-type CountGate = ErrorRateGate | ErrorRatioGate;
+type CountGate = ErrorRateGate | ErrorRatioGate | BurnRateGate;
 
 /**
  * Answers gates from Prometheus's HTTP API v1.
@@ -70,6 +72,7 @@ export class PrometheusProvider implements TelemetryProvider {
     try {
       if (gate.kind === 'error-rate' || gate.kind === 'error-ratio') return await observeCounts(gate, scope);
       if (gate.kind === 'latency') return await observeLatency(gate, scope);
+      if (gate.kind === 'burn-rate') return await observeBurn(gate, scope);
       return await observeQuery(gate, scope);
     } catch (error) {
       // Only a defect in Sentra gets here; the rollout holds on an error instead of crashing its tick.
@@ -182,6 +185,17 @@ async function observeCounts(gate: CountGate, scope: Scope): Promise<CountsObser
     canaryIsFresh(scope, counterTemplate(gate)),
   ]);
   return { kind: 'counts', mode: 'window', window, baseline: b, canary: withFreshness(c, fresh, window) };
+}
+
+/** The canary's counts over the gate's long and short windows, both ending at now minus the lag. */
+async function observeBurn(gate: BurnRateGate, scope: Scope): Promise<BurnObservation> {
+  const long = scope.window(gate.longWindow ?? DEFAULT_BURN_WINDOWS.longWindow);
+  const short = scope.window(gate.shortWindow ?? DEFAULT_BURN_WINDOWS.shortWindow);
+  const [longCounts, shortCounts] = await Promise.all([
+    windowCounts(gate, scope, scope.ctx.canary, long),
+    windowCounts(gate, scope, scope.ctx.canary, short),
+  ]);
+  return { kind: 'burn', window: long, long: longCounts, short: shortCounts };
 }
 
 /** Counters at `at`. A version with requests but no error series yet has zero errors. */

@@ -1,7 +1,8 @@
 import { formatDuration, parseDuration } from '../domain/duration.ts';
-import type { Counts, Histogram, Observation, Reading, ValueObservation, Window } from '../domain/gates/observation.ts';
+import type { BurnObservation, Counts, Histogram, Observation, Reading, ValueObservation, Window } from '../domain/gates/observation.ts';
 import { failed, noData, reading } from '../domain/gates/observation.ts';
-import type { Gate, LatencyGate } from '../domain/gates/schemas.ts';
+import { DEFAULT_BURN_WINDOWS } from '../domain/gates/schemas.ts';
+import type { BurnRateGate, Gate, LatencyGate } from '../domain/gates/schemas.ts';
 import { callAdmin } from '../router/client.ts';
 import { StatsAnswer } from '../router/schemas.ts';
 import type { VersionStats } from '../router/schemas.ts';
@@ -47,7 +48,8 @@ export class RouterProvider implements TelemetryProvider {
         const reason = 'the router provider cannot run queries; use prometheus, loki, tempo or grafana';
         return unanswered(gate, window, reason);
       }
-      if (gate.kind === 'latency' && gate.maxFraction === undefined) {
+      if (gate.kind === 'burn-rate') return await this.#burn(gate, ctx);
+      if (gate.kind === 'latency' && gate.maxFraction === undefined && !gate.compare) {
         if (gate.quantile === undefined)
           return unanswered(gate, window, 'a latency gate needs maxFraction or quantile');
         return await this.#quantile(gate, gate.quantile, ctx);
@@ -101,6 +103,19 @@ export class RouterProvider implements TelemetryProvider {
     return { kind: 'value', window, value: reading(value), samples: reading(canary.count) };
   }
 
+  /** The canary's counts over the gate's long and short windows, from the router's own snapshots. */
+  async #burn(gate: BurnRateGate, ctx: ObserveContext): Promise<BurnObservation> {
+    const spans = [gate.longWindow ?? DEFAULT_BURN_WINDOWS.longWindow, gate.shortWindow ?? DEFAULT_BURN_WINDOWS.shortWindow];
+    const [long, short] = await Promise.all(spans.map((span) => this.#stats(ctx, span)));
+    const counts = (answer: typeof long): Reading<Counts> => {
+      if (!answer!.ok) return failed(answer!.reason);
+      const found = answer!.body.versions[ctx.canary];
+      return found && found.requests > 0 ? reading(toCounts(found)) : noData(`no requests to ${ctx.service} ${ctx.canary} in the window`);
+    };
+    const window = long!.ok ? long!.body.window : { from: ctx.now - parseDuration(spans[0]!), to: ctx.now };
+    return { kind: 'burn', window, long: counts(long), short: counts(short) };
+  }
+
   #stats(ctx: ObserveContext, window?: string) {
     const query = window ? `?window=${window}` : '';
     const path = `/admin/services/${encodeURIComponent(ctx.service)}/stats${query}`;
@@ -120,6 +135,7 @@ function toHistogram(stats: VersionStats): Histogram {
 
 /** An observation of the shape the gate expects, with both sides (or the value) failed for `reason`. */
 function unanswered(gate: Gate, window: Window, reason: string): Observation {
+  if (gate.kind === 'burn-rate') return { kind: 'burn', window, long: failed(reason), short: failed(reason) };
   if (gate.kind === 'query' || (gate.kind === 'latency' && gate.maxFraction === undefined)) {
     return { kind: 'value', window, value: failed(reason) };
   }

@@ -39,11 +39,16 @@ describe('gate judging', () => {
     assert.equal(result.inconclusive, 'no-data');
   });
 
-  it('stays inconclusive below the minimum sample size', () => {
-    const { result } = judgeGate(anErrorRateGate({ minSamples: 500 }), windowed([200, 100], [20000, 0]), freshGateState(), ctx);
+  it('does not pass a healthy-looking canary below the minimum sample size', () => {
+    const { result } = judgeGate(anErrorRateGate({ minSamples: 500 }), windowed([200, 0], [20000, 20]), freshGateState(), ctx);
     assert.equal(result.verdict, 'inconclusive');
     assert.equal(result.inconclusive, 'too-few-samples');
-    assert.equal(result.reason, '200 of 500 canary requests needed');
+    assert.match(result.reason, /^200 of 500 canary requests needed/);
+  });
+
+  it('fails a canary on strong evidence even below the minimum sample size', () => {
+    const { result } = judgeGate(anErrorRateGate({ minSamples: 500 }), windowed([200, 100], [20000, 0]), freshGateState(), ctx);
+    assert.equal(result.verdict, 'fail');
   });
 
   it('never counts a negative increment when a counter resets', () => {

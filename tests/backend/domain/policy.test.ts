@@ -45,7 +45,7 @@ describe('policy validation', () => {
 
   it('names an unknown gate kind and lists the known ones', () => {
     const [error] = fieldsOf({ ...aPolicy(), gates: [{ name: 'x', kind: 'vibes', provider: 'router' }] });
-    assert.match(error!, /^\/gates\/0\/kind must be one of: error-rate, error-ratio, latency, query/);
+    assert.match(error!, /^\/gates\/0\/kind must be one of: error-rate, error-ratio, latency, burn-rate, query/);
   });
 
   it('refuses a malformed duration and a max duration shorter than the min', () => {
@@ -62,9 +62,9 @@ describe('policy validation', () => {
     assert.deepEqual(fieldsOf({ ...aPolicy(), gates: [gate, gate] }), ['/gates/1/name duplicate gate name "errors"']);
   });
 
-  it('refuses a latency gate that says neither fraction nor quantile', () => {
+  it('refuses a latency gate that says neither fraction, quantile nor compare', () => {
     const gate = { name: 'slow', kind: 'latency', provider: 'router', threshold: 0.5 };
-    assert.deepEqual(fieldsOf({ ...aPolicy(), gates: [gate] }), ['/gates/0/maxFraction a latency gate needs maxFraction or quantile']);
+    assert.deepEqual(fieldsOf({ ...aPolicy(), gates: [gate] }), ['/gates/0/maxFraction a latency gate needs maxFraction, quantile or compare']);
   });
 
   it('refuses something that is not an object at all', () => {

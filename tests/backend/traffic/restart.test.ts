@@ -127,9 +127,18 @@ describe('routing state after a restart (case 10)', () => {
     const includeFile = (proxy.traffic as { includeFile: string }).includeFile;
     // What served the last look: a changed include file means a reload to wait for.
     let served = { include: await readFile(includeFile, 'utf8'), workers: await nginxWorkers(proxy.pid) };
+    // Reloads can overlap (a change, then another before the first finished): wait for the
+    // first to finish, then until the worker set has stayed the same for a while.
     const settle = async () => {
       if ((await readFile(includeFile, 'utf8')) !== served.include) await waitForNginxReload(proxy.pid, served.workers);
-      served = { include: await readFile(includeFile, 'utf8'), workers: await nginxWorkers(proxy.pid) };
+      let workers = await nginxWorkers(proxy.pid);
+      for (let stableFor = 0, i = 0; stableFor < 600 && i < 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const now = await nginxWorkers(proxy.pid);
+        stableFor = [...now].every((pid) => workers.has(pid)) && now.size === workers.size ? stableFor + 50 : 0;
+        workers = now;
+      }
+      served = { include: await readFile(includeFile, 'utf8'), workers };
     };
     let seen = 0;
     try {

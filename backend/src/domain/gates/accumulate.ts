@@ -8,6 +8,8 @@ export interface Accumulated {
   state: GateState;
   /** New canary requests seen on this tick. */
   newCanary: number;
+  /** The canary's counts that this tick added (for a sliding window: the window itself). */
+  added: Counts;
   problem: { kind: 'no-data' | 'error'; reason: string } | null;
 }
 
@@ -19,18 +21,18 @@ export interface Accumulated {
  */
 export function accumulate(state: GateState, obs: CountsObservation): Accumulated {
   const problem = firstProblem(obs.canary, obs.baseline);
-  if (problem) return { state, newCanary: 0, problem };
+  if (problem) return { state, newCanary: 0, added: ZERO, problem };
   const canary = (obs.canary as { value: Counts }).value;
   const baseline = (obs.baseline as { value: Counts }).value;
 
   if (obs.mode === 'window') {
     // The window's end is kept so the next tick can ask whether anything new arrived since.
     const totals = { canary, baseline };
-    return { state: { ...state, totals, windowEnd: obs.window.to }, newCanary: canary.requests, problem: null };
+    return { state: { ...state, totals, windowEnd: obs.window.to }, newCanary: canary.requests, added: canary, problem: null };
   }
   if (obs.mode === 'increment') {
     const totals = { canary: add(state.totals.canary, canary), baseline: add(state.totals.baseline, baseline) };
-    return { state: { ...state, totals, windowEnd: obs.window.to }, newCanary: canary.requests, problem: null };
+    return { state: { ...state, totals, windowEnd: obs.window.to }, newCanary: canary.requests, added: canary, problem: null };
   }
   return accumulateCumulative(state, canary, baseline);
 }
@@ -49,7 +51,7 @@ function accumulateCumulative(state: GateState, canary: Counts, baseline: Counts
     cursor: { canary, baseline, canarySeenAbsent: cursor.canarySeenAbsent },
     totals: { canary: add(state.totals.canary, canaryDelta), baseline: add(state.totals.baseline, baselineDelta) },
   };
-  return { state: next, newCanary: canaryDelta.requests, problem: null };
+  return { state: next, newCanary: canaryDelta.requests, added: canaryDelta, problem: null };
 }
 
 /**

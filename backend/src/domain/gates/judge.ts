@@ -1,21 +1,36 @@
-import { DEFAULT_SEQUENTIAL, compareRates } from '../stats/sequential.ts';
-import type { InconclusiveReason, Verdict } from '../vocabulary.ts';
+import type { Policy } from '../policy.ts';
+import { resolveLimits } from '../policy.ts';
+import { testAgainstLimit } from '../stats/limit.ts';
+import { DEFAULT_SEQUENTIAL } from '../stats/sequential.ts';
+import type { Accumulated } from './accumulate.ts';
 import { accumulate, markCanaryAbsent, slowCounts } from './accumulate.ts';
-import type { Counts, CountsObservation, HistogramObservation, Observation, Reading } from './observation.ts';
+import { judgeBurn } from './burn.ts';
+import type { Judged } from './compare.ts';
+import { compareCounts, compareQuantiles, isComparing } from './compare.ts';
+import { blank, fmt, inconclusive, mismatch, pNote, problemResult, rate, sampleNote } from './format.ts';
+import type { Counts, CountsObservation, HistogramObservation, Observation, Reading, ValueObservation } from './observation.ts';
 import type { GateResult, GateState } from './result.ts';
-import type { Comparison, ErrorRateGate, Gate, LatencyGate, QueryGate } from './schemas.ts';
+import type { Comparison, ErrorRatioGate, Gate, LatencyGate, QueryGate } from './schemas.ts';
+import type { JudgeContext } from './threshold.ts';
+import { confirmThreshold } from './threshold.ts';
 
-export interface JudgeContext {
-  /** Consecutive failing ticks a threshold gate needs before its verdict is `fail`. */
-  failTicks: number;
-}
+export type { JudgeContext } from './threshold.ts';
+export type { Judged } from './compare.ts';
 
-export interface Judged {
-  result: GateResult;
-  state: GateState;
-}
-
+/**
+ * Fewest canary requests in a step before a counts gate may pass. It never
+ * delays a failure of a comparing gate: the sequential test is valid at any
+ * sample size. For threshold gates it keeps a ratio of a handful of requests
+ * from crossing the limit by chance; 50 requests put one error at 2%.
+ */
 export const DEFAULT_MIN_SAMPLES = 50;
+
+type CountsGate = Exclude<Gate, QueryGate | Extract<Gate, { kind: 'burn-rate' }>>;
+
+/** What judging needs from the policy: its `failTicks` and how many gates share the false-rollback budget. */
+export function judgeContext(policy: Policy): JudgeContext {
+  return { failTicks: resolveLimits(policy.limits).failTicks, comparingGates: policy.gates.filter(isComparing).length };
+}
 
 /**
  * Judges one gate on one tick: pure, from the observation and what the gate
@@ -30,8 +45,10 @@ export function judgeGate(gate: Gate, obs: Observation, state: GateState, ctx: J
 function judgeObservation(gate: Gate, obs: Observation, state: GateState, ctx: JudgeContext): Judged {
   // A query that failed is an error for any gate kind, whatever shape its answer would have had.
   if (obs.kind === 'value' && !obs.value.ok) return { result: problemResult(blank(gate, obs.window), obs.value), state };
+  if (gate.kind === 'burn-rate') return obs.kind === 'burn' ? judgeBurn(gate, obs, state, ctx) : mismatch(gate, obs, state);
   if (gate.kind === 'query' || (gate.kind === 'latency' && obs.kind === 'value')) {
     if (obs.kind !== 'value') return mismatch(gate, obs, state);
+    if (gate.kind === 'latency' && gate.compare) return compareQuantiles(gate, obs, state, ctx);
     return judgeValue(gate, obs, state, ctx);
   }
   const counts = obs.kind === 'histogram' && gate.kind === 'latency' ? histogramToCounts(obs, gate.threshold) : obs;
@@ -39,7 +56,7 @@ function judgeObservation(gate: Gate, obs: Observation, state: GateState, ctx: J
   return judgeCounts(gate, counts, state, ctx);
 }
 
-function judgeCounts(gate: Gate, obs: CountsObservation, state: GateState, ctx: JudgeContext): Judged {
+function judgeCounts(gate: CountsGate, obs: CountsObservation, state: GateState, ctx: JudgeContext): Judged {
   const base = blank(gate, obs.window);
   const folded = accumulate(state, obs);
   if (folded.problem) {
@@ -56,47 +73,44 @@ function judgeCounts(gate: Gate, obs: CountsObservation, state: GateState, ctx: 
     return { result: inconclusive(filled, 'no-data', reason), state: folded.state };
   }
   const minSamples = gate.minSamples ?? DEFAULT_MIN_SAMPLES;
+  if (isComparing(gate)) return compareCounts(gate, filled, folded.state, minSamples, ctx);
   if (canary.requests < minSamples) {
     const reason = `${canary.requests} of ${minSamples} canary requests needed`;
     return { result: inconclusive(filled, 'too-few-samples', reason), state: folded.state };
   }
-  if (gate.kind === 'error-rate' && baseline.requests < minSamples) {
-    // Without the baseline's own evidence there is no rate to compare with: a
-    // tolerated rate guessed from a handful of requests would let almost any canary pass.
-    const reason = `${baseline.requests} of ${minSamples} baseline requests needed to compare with`;
-    return { result: inconclusive(filled, 'too-few-samples', reason), state: folded.state };
-  }
-  if (gate.kind === 'error-rate') return { result: compareErrorRate(gate, filled, canary, baseline), state: folded.state };
-  const limit = gate.kind === 'error-ratio' ? gate.max : (gate as LatencyGate).maxFraction ?? 0;
-  return confirmThreshold(folded.state, { ...filled, threshold: limit }, (filled.observed ?? 0) <= limit, ctx);
+  return judgeCrossing(gate, folded, filled, ctx);
 }
 
-function compareErrorRate(gate: ErrorRateGate, result: GateResult, canary: Counts, baseline: Counts): GateResult {
-  const settings = {
-    alpha: gate.alpha ?? DEFAULT_SEQUENTIAL.alpha,
-    beta: gate.beta ?? DEFAULT_SEQUENTIAL.beta,
-    relative: gate.tolerance?.relative ?? DEFAULT_SEQUENTIAL.relative,
-    absolute: gate.tolerance?.absolute ?? DEFAULT_SEQUENTIAL.absolute,
-  };
-  const test = compareRates(canary, baseline, settings);
+/**
+ * A threshold gate on counts. A tick counts toward `failTicks` only when both
+ * the step's total and the requests this tick added are above the limit: the
+ * step's total keeps one noisy tick's errors for the rest of the step, so on
+ * its own it would repeat the same crossing tick after tick. With a sliding
+ * window (`window` readings) the tick's own requests are the window, and
+ * consecutive windows overlap: `failTicks` then counts ticks, not
+ * independent windows.
+ */
+function judgeCrossing(gate: ErrorRatioGate | LatencyGate, folded: Accumulated, result: GateResult, ctx: JudgeContext): Judged {
+  const limit = gate.kind === 'error-ratio' ? gate.max : gate.maxFraction ?? 0;
+  const total = folded.state.totals.canary;
+  const tickRate = rate(folded.added) ?? 0;
+  const ok = (result.observed ?? 0) <= limit || tickRate <= limit;
+  const test = testAgainstLimit(total, limit, DEFAULT_SEQUENTIAL.alpha, DEFAULT_SEQUENTIAL.beta);
   const evidence = {
     logLikelihoodRatio: test.logLikelihoodRatio,
     pValue: test.pValue,
-    accepted: test.decision === 'accept',
+    accepted: test.accepted,
     expectedMoreSamples: test.expectedMoreSamples,
   };
-  const verdict: Verdict = test.decision === 'reject' ? 'fail' : 'pass';
-  const counts = `canary ${canary.errors}/${canary.requests} (${pct(test.canaryRate)}), baseline ${baseline.errors}/${
-    baseline.requests
-  } (${pct(test.baselineRate)})`;
-  const reason =
-    verdict === 'fail'
-      ? `canary error rate above tolerated ${pct(test.toleratedRate)}: ${counts}, p=${test.pValue.toPrecision(2)}`
-      : `canary error rate within tolerated ${pct(test.toleratedRate)}: ${counts}`;
-  return { ...result, verdict, reason, threshold: test.toleratedRate, evidence };
+  const judged = { ...result, threshold: limit, evidence };
+  const sign = (result.observed ?? 0) <= limit ? '<=' : '>';
+  const sameAsTotal = folded.added.requests === total.requests && folded.added.errors === total.errors;
+  const tick = sameAsTotal ? '' : `, this tick ${fmt(tickRate)}`;
+  const shown = `${fmt(result.observed)} ${sign} ${fmt(limit)}${sampleNote(result)}${tick}, ${pNote(test.pValue)}`;
+  return confirmThreshold(folded.state, judged, ok, ctx, shown);
 }
 
-function judgeValue(gate: QueryGate | LatencyGate, obs: Extract<Observation, { kind: 'value' }>, state: GateState, ctx: JudgeContext): Judged {
+function judgeValue(gate: QueryGate | LatencyGate, obs: ValueObservation, state: GateState, ctx: JudgeContext): Judged {
   const base = blank(gate, obs.window);
   if (!obs.value.ok) return { result: problemResult(base, obs.value), state };
   const value = obs.value.value;
@@ -112,59 +126,15 @@ function judgeValue(gate: QueryGate | LatencyGate, obs: Extract<Observation, { k
     const reason = `${samples ?? 0} of ${minSamples} samples needed`;
     return { result: inconclusive(withSamples, 'too-few-samples', reason), state };
   }
-  return confirmThreshold(state, withSamples, compare(value, op, gate.threshold), ctx, op);
-}
-
-/**
- * A threshold crossed on one tick is not yet a failure: it must hold for the
- * policy's number of ticks in a row, so one noisy tick never rolls back.
- */
-function confirmThreshold(state: GateState, result: GateResult, ok: boolean, ctx: JudgeContext, op: Comparison = '<='): Judged {
-  const shown = `${fmt(result.observed)} ${ok ? op : negate(op)} ${fmt(result.threshold)}`;
-  if (ok) return { result: { ...result, verdict: 'pass', reason: `${shown}${sampleNote(result)}` }, state: { ...state, failStreak: 0 } };
-  const failStreak = state.failStreak + 1;
-  const next = { ...state, failStreak };
-  if (failStreak >= ctx.failTicks) {
-    return { result: { ...result, verdict: 'fail', reason: `${shown}${sampleNote(result)} for ${failStreak} ticks in a row` }, state: next };
-  }
-  const reason = `${shown}${sampleNote(result)}, ${failStreak} of ${ctx.failTicks} ticks in a row needed to fail`;
-  return { result: inconclusive(result, 'unconfirmed', reason), state: next };
+  const ok = compare(value, op, gate.threshold);
+  const shown = `${fmt(value)} ${ok ? op : negate(op)} ${fmt(gate.threshold)}${sampleNote(withSamples)}`;
+  return confirmThreshold(state, withSamples, ok, ctx, shown);
 }
 
 function histogramToCounts(obs: HistogramObservation, threshold: number): CountsObservation {
   const convert = (r: Reading<{ buckets: { le: number; count: number }[]; count: number }>): Reading<Counts> =>
     r.ok ? { ok: true, value: slowCounts(r.value, threshold).counts } : r;
   return { kind: 'counts', mode: obs.mode, window: obs.window, canary: convert(obs.canary), baseline: convert(obs.baseline) };
-}
-
-function blank(gate: Gate, window: GateResult['window']): GateResult {
-  return {
-    gate: gate.name,
-    kind: gate.kind,
-    provider: gate.provider,
-    verdict: 'inconclusive',
-    reason: '',
-    observed: null,
-    baselineObserved: null,
-    threshold: null,
-    samples: { canary: 0, baseline: null },
-    window,
-    evidence: null,
-  };
-}
-
-function problemResult(result: GateResult, problem: { kind: 'no-data' | 'error'; reason: string }): GateResult {
-  if (problem.kind === 'error') return { ...result, verdict: 'error', reason: problem.reason };
-  return inconclusive(result, 'no-data', problem.reason);
-}
-
-function inconclusive(result: GateResult, why: InconclusiveReason, reason: string): GateResult {
-  return { ...result, verdict: 'inconclusive', inconclusive: why, reason };
-}
-
-function mismatch(gate: Gate, obs: Observation, state: GateState): Judged {
-  const reason = `provider ${gate.provider} answered ${obs.kind} readings, which a ${gate.kind} gate cannot judge`;
-  return { result: { ...blank(gate, obs.window), verdict: 'error', reason }, state };
 }
 
 /** Infinities compare like any number; NaN never reaches here. */
@@ -178,22 +148,3 @@ export function compare(value: number, op: Comparison, threshold: number): boole
 function negate(op: Comparison): string {
   return { '<': '>=', '<=': '>', '>': '<=', '>=': '<' }[op];
 }
-
-function rate(counts: Counts): number | null {
-  return counts.requests > 0 ? counts.errors / counts.requests : null;
-}
-
-function pct(value: number | null): string {
-  return value === null ? 'n/a' : `${(value * 100).toFixed(2)}%`;
-}
-
-function fmt(value: number | null): string {
-  if (value === null) return 'n/a';
-  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
-  return Number(value.toPrecision(4)).toString();
-}
-
-function sampleNote(result: GateResult): string {
-  return result.samples.canary > 0 ? ` (${result.samples.canary} samples)` : '';
-}
-

@@ -63,12 +63,27 @@ export interface HistogramObservation {
   baseline: Reading<Histogram>;
 }
 
+/**
+ * One number for the canary over `window`, such as a query's value or a
+ * latency quantile; for gates that compare (`compare: true`), the baseline's
+ * number over the same window too.
+ */
 export interface ValueObservation {
   kind: 'value';
   window: Window;
   value: Reading<number>;
   /** How many samples stand behind the value, when the gate asks for a minimum. */
   samples?: Reading<number>;
+  baseline?: Reading<number>;
 }
 
-export type Observation = CountsObservation | HistogramObservation | ValueObservation;
+/** The canary's counts over a long and a short sliding window, both ending at `window.to` (for burn-rate gates). */
+export interface BurnObservation {
+  kind: 'burn';
+  /** The long window. */
+  window: Window;
+  long: Reading<Counts>;
+  short: Reading<Counts>;
+}
+
+export type Observation = CountsObservation | HistogramObservation | ValueObservation | BurnObservation;

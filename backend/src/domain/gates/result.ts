@@ -1,6 +1,7 @@
 import type { InconclusiveReason, Verdict } from '../vocabulary.ts';
 import type { GateKind, ProviderName } from './schemas.ts';
 import type { Counts, Window } from './observation.ts';
+import type { SequentialState } from '../stats/sequential.ts';
 
 /** How strong the evidence is, for gates judged with a sequential test. */
 export interface Evidence {
@@ -52,6 +53,11 @@ export interface GateState {
   failStreak: number;
   /** The gate's latest result, shown in lists and kept across steps. */
   last: GateResult | null;
+  /**
+   * Evidence of a sequential gate: the step's likelihood ratios and what is
+   * carried over from earlier steps. Absent until the gate first judges.
+   */
+  sequential?: SequentialState | null;
 }
 
 export function freshGateState(): GateState {

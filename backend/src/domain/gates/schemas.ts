@@ -36,6 +36,21 @@ const CountQueries = Type.Object(
   { additionalProperties: false },
 );
 
+/** How much worse than the baseline a canary may be and still count as healthy. */
+const Tolerance = Type.Object(
+  { relative: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })), absolute: Type.Optional(Ratio) },
+  { additionalProperties: false },
+);
+
+/** Settings of the sequential test shared by every gate that compares canary with baseline. */
+const sequential = {
+  tolerance: Type.Optional(Tolerance),
+  /** Highest acceptable chance of wrongly rolling back a healthy canary, over the whole rollout. */
+  alpha: Type.Optional(Probability),
+  /** Highest acceptable chance of a step accepting a canary twice as bad as tolerated. */
+  beta: Type.Optional(Probability),
+};
+
 /**
  * Canary versus baseline error rate, judged on counts with a sequential test.
  * The canary fails once the evidence that its error rate exceeds the tolerated
@@ -47,16 +62,7 @@ export const ErrorRateGate = Type.Object(
     ...common,
     kind: Type.Literal('error-rate'),
     query: Type.Optional(CountQueries),
-    tolerance: Type.Optional(
-      Type.Object(
-        { relative: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })), absolute: Type.Optional(Ratio) },
-        { additionalProperties: false },
-      ),
-    ),
-    /** Highest acceptable rate of wrongly rolling back a healthy canary. */
-    alpha: Type.Optional(Probability),
-    /** Highest acceptable rate of missing a canary that is twice the tolerated rate. */
-    beta: Type.Optional(Probability),
+    ...sequential,
   },
   { additionalProperties: false },
 );
@@ -74,9 +80,16 @@ export const ErrorRatioGate = Type.Object(
 );
 
 /**
- * Latency of the canary: either the fraction of requests slower than
- * `threshold` seconds stays under `maxFraction` (from histogram buckets), or
- * the `quantile` stays under `threshold`.
+ * Latency of the canary, judged one of three ways:
+ * - `maxFraction`: the fraction of requests slower than `threshold` seconds
+ *   (from histogram buckets) stays under `maxFraction`;
+ * - `quantile` alone: that quantile stays under `threshold`;
+ * - `compare: true`: the canary is no slower than the baseline, with the same
+ *   sequential test and tolerance as the error-rate gate. From histograms it
+ *   compares the fractions of requests slower than `threshold` (a request
+ *   beyond the highest finite bucket counts as slow); from `quantile` values
+ *   it compares the two versions window by window with a sign test, where
+ *   only `tolerance.relative` applies.
  */
 export const LatencyGate = Type.Object(
   {
@@ -95,10 +108,36 @@ export const LatencyGate = Type.Object(
     threshold: Type.Number({ exclusiveMinimum: 0, description: 'seconds' }),
     maxFraction: Type.Optional(Ratio),
     quantile: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+    compare: Type.Optional(Type.Boolean()),
+    ...sequential,
     window: Type.Optional(Duration),
   },
   { additionalProperties: false },
 );
+
+/**
+ * Error-budget burn of the canary against an SLO: the burn rate is the error
+ * ratio divided by the budget (1 - objective). The gate fails when the burn
+ * over both the long and the short window is above `factor`, for the policy's
+ * `failTicks` ticks in a row: the long window shows the burn is real, the
+ * short one that it is still going on.
+ */
+export const BurnRateGate = Type.Object(
+  {
+    ...common,
+    kind: Type.Literal('burn-rate'),
+    query: Type.Optional(CountQueries),
+    /** The SLO, as the share of good requests: 0.999 leaves a budget of 0.1% errors. */
+    objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+    /** Burn rate above which the budget is spent too fast (14.4 spends a 30-day budget in 2 days). */
+    factor: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }),
+    longWindow: Type.Optional(Duration),
+    shortWindow: Type.Optional(Duration),
+  },
+  { additionalProperties: false },
+);
+
+export const DEFAULT_BURN_WINDOWS = { longWindow: '1h', shortWindow: '5m' } as const;
 
 export const COMPARISONS = ['<', '<=', '>', '>='] as const;
 export type Comparison = (typeof COMPARISONS)[number];
@@ -122,6 +161,7 @@ export const GATE_SCHEMAS = {
   'error-rate': ErrorRateGate,
   'error-ratio': ErrorRatioGate,
   latency: LatencyGate,
+  'burn-rate': BurnRateGate,
   query: QueryGate,
 } as const;
 
@@ -131,7 +171,8 @@ export const GATE_KINDS = Object.keys(GATE_SCHEMAS) as GateKind[];
 export type ErrorRateGate = Type.Static<typeof ErrorRateGate>;
 export type ErrorRatioGate = Type.Static<typeof ErrorRatioGate>;
 export type LatencyGate = Type.Static<typeof LatencyGate>;
+export type BurnRateGate = Type.Static<typeof BurnRateGate>;
 export type QueryGate = Type.Static<typeof QueryGate>;
 
-export const Gate = Type.Union([ErrorRateGate, ErrorRatioGate, LatencyGate, QueryGate]);
+export const Gate = Type.Union([ErrorRateGate, ErrorRatioGate, LatencyGate, BurnRateGate, QueryGate]);
 export type Gate = Type.Static<typeof Gate>;
