@@ -21,7 +21,6 @@ export function aPolicy(overrides: Partial<Policy> = {}): Policy {
       { weight: 50, minDuration: '1m' },
       { weight: 100, minDuration: '1m' },
     ],
-    // The backend's Gate type reads `provider` as never (its union is built from a mapped array), hence the cast.
     gates: [
       { name: 'errors', kind: 'error-rate', provider: 'router' },
       {
@@ -33,7 +32,7 @@ export function aPolicy(overrides: Partial<Policy> = {}): Policy {
         threshold: 0.3,
         quantile: 0.99,
       },
-    ] as unknown as Policy['gates'],
+    ],
     ...overrides,
   };
 }

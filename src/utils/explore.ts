@@ -62,6 +62,7 @@ export function gateQueries(gate: Gate): string[] {
       return [gate.query];
     case 'error-rate':
     case 'error-ratio':
+    case 'burn-rate':
       return gate.query ? [gate.query.errors, gate.query.requests] : [];
     case 'latency':
       return gate.query ? [latencyQuery(gate.query.histogram, gate.query.selector ?? '', gate)] : [];

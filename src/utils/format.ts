@@ -43,7 +43,8 @@ export function formatNumber(value: WireNumber): string {
 
 /**
  * A gate's observed value or threshold in its own unit: rates and fractions
- * as percentages, quantile latencies in seconds, query values as they are.
+ * as percentages, quantile latencies in seconds, burn rates as a multiple of
+ * the budget, query values as they are.
  */
 export function formatGateValue(value: WireNumber | null, kind: GateKind, quantileLatency = false): string {
   if (value === null) {
@@ -57,6 +58,9 @@ export function formatGateValue(value: WireNumber | null, kind: GateKind, quanti
   }
   if (kind === 'latency') {
     return `${formatNumber(value)} s`;
+  }
+  if (kind === 'burn-rate') {
+    return `${formatNumber(value)}×`;
   }
   return formatNumber(value);
 }

@@ -2,7 +2,7 @@ import React from 'react';
 import { Button, Card, IconButton, Stack } from '@grafana/ui';
 
 import { COMPARISONS, GATE_KIND_NAMES, PROVIDER_NAMES } from './vocabulary';
-import { ChoiceField, NumberField, PointerError, TextField, usePolicyForm } from './policyForm';
+import { ChoiceField, NumberField, PointerError, SwitchField, TextField, usePolicyForm } from './policyForm';
 import { appendItem, getAt, removeItem } from './pointer';
 
 /** What a gate of each kind starts with when its kind is chosen. */
@@ -10,6 +10,7 @@ const KIND_DEFAULTS: Record<string, Record<string, unknown>> = {
   'error-rate': {},
   'error-ratio': { max: 0.01 },
   latency: { threshold: 0.5, maxFraction: 0.05 },
+  'burn-rate': { objective: 0.999, factor: 14.4 },
   query: { query: '', op: '<', threshold: 0 },
 };
 
@@ -70,12 +71,7 @@ function KindFields({ index, kind }: { index: number; kind: string }) {
       return (
         <Stack direction="column" gap={2}>
           <CountQueryFields index={index} />
-          <Stack gap={2} wrap="wrap">
-            <NumberField pointer={at('tolerance/relative')} label="Tolerated relative increase" placeholder="e.g. 0.5" />
-            <NumberField pointer={at('tolerance/absolute')} label="Tolerated absolute increase" placeholder="e.g. 0.001" />
-            <NumberField pointer={at('alpha')} label="Alpha" description="wrong rollbacks" placeholder="0.05" />
-            <NumberField pointer={at('beta')} label="Beta" description="missed regressions" placeholder="0.2" />
-          </Stack>
+          <SequentialFields index={index} />
         </Stack>
       );
     case 'error-ratio':
@@ -90,13 +86,29 @@ function KindFields({ index, kind }: { index: number; kind: string }) {
       );
     case 'latency':
       return (
-        <Stack gap={2} wrap="wrap">
-          <TextField pointer={at('query/histogram')} label="Histogram metric" placeholder="http_request_duration_seconds" width={32} />
-          <TextField pointer={at('query/selector')} label="Label selector" placeholder='service="$service",version="$version"' width={36} />
-          <NumberField pointer={at('threshold')} label="Threshold (s)" />
-          <NumberField pointer={at('maxFraction')} label="Highest share slower" description="0–1" />
-          <NumberField pointer={at('quantile')} label="or quantile" description="0–1" />
-          <TextField pointer={at('window')} label="Window" placeholder="1m" width={10} />
+        <Stack direction="column" gap={2}>
+          <Stack gap={2} wrap="wrap">
+            <TextField pointer={at('query/histogram')} label="Histogram metric" placeholder="http_request_duration_seconds" width={32} />
+            <TextField pointer={at('query/selector')} label="Label selector" placeholder='service="$service",version="$version"' width={36} />
+            <NumberField pointer={at('threshold')} label="Threshold (s)" />
+            <NumberField pointer={at('maxFraction')} label="Highest share slower" description="0–1" />
+            <NumberField pointer={at('quantile')} label="or quantile" description="0–1" />
+            <TextField pointer={at('window')} label="Window" placeholder="1m" width={10} />
+            <SwitchField pointer={at('compare')} label="Compare with the baseline" />
+          </Stack>
+          <SequentialFields index={index} />
+        </Stack>
+      );
+    case 'burn-rate':
+      return (
+        <Stack direction="column" gap={2}>
+          <CountQueryFields index={index} />
+          <Stack gap={2} wrap="wrap">
+            <NumberField pointer={at('objective')} label="Objective" description="share of good requests, e.g. 0.999" />
+            <NumberField pointer={at('factor')} label="Burn rate factor" description="e.g. 14.4" />
+            <TextField pointer={at('longWindow')} label="Long window" placeholder="1h" width={10} />
+            <TextField pointer={at('shortWindow')} label="Short window" placeholder="5m" width={10} />
+          </Stack>
         </Stack>
       );
     case 'query':
@@ -111,6 +123,19 @@ function KindFields({ index, kind }: { index: number; kind: string }) {
     default:
       return null;
   }
+}
+
+/** The sequential test's settings, shared by the gates that compare canary with baseline. */
+function SequentialFields({ index }: { index: number }) {
+  const at = (field: string) => `/gates/${index}/${field}`;
+  return (
+    <Stack gap={2} wrap="wrap">
+      <NumberField pointer={at('tolerance/relative')} label="Tolerated relative increase" placeholder="e.g. 0.5" />
+      <NumberField pointer={at('tolerance/absolute')} label="Tolerated absolute increase" placeholder="e.g. 0.001" />
+      <NumberField pointer={at('alpha')} label="Alpha" description="wrong rollbacks" placeholder="default" />
+      <NumberField pointer={at('beta')} label="Beta" description="missed regressions" placeholder="default" />
+    </Stack>
+  );
 }
 
 function CountQueryFields({ index }: { index: number }) {

@@ -101,6 +101,17 @@ describe('PolicyEditorPage', () => {
     expect(within(gate).getByRole('radio', { name: 'query' })).toBeChecked();
   });
 
+  test('offers a burn-rate gate its objective and factor', async () => {
+    new FakeBackend();
+    renderNew();
+
+    await userEvent.click(within(screen.getByTestId('gate-editor-0')).getByRole('radio', { name: 'burn-rate' }));
+
+    expect(field('/gates/0/objective')).toHaveValue('0.999');
+    expect(field('/gates/0/factor')).toHaveValue('14.4');
+    expect(document.querySelector('[data-pointer="/gates/0/tolerance/relative"]')).toBeNull();
+  });
+
   test('imports a policy from YAML and has the backend check it at once', async () => {
     const backend = new FakeBackend().on('POST', '/policies/validate', {
       data: { ok: false, errors: [{ field: '/gates/0/max', message: 'must be <= 1' }] },

@@ -5,7 +5,7 @@
  */
 import type { Comparison, GateKind, ProviderName } from '../../../backend/src/domain/gates/schemas.ts';
 
-export const GATE_KIND_NAMES = ['error-rate', 'error-ratio', 'latency', 'query'] as const satisfies readonly GateKind[];
+export const GATE_KIND_NAMES = ['error-rate', 'error-ratio', 'latency', 'burn-rate', 'query'] as const satisfies readonly GateKind[];
 export const PROVIDER_NAMES = ['prometheus', 'router', 'loki', 'tempo', 'grafana'] as const satisfies readonly ProviderName[];
 export const COMPARISONS = ['<', '<=', '>', '>='] as const satisfies readonly Comparison[];
 
