@@ -42,7 +42,7 @@ describe('the built plugin in a browser, against the real backend', () => {
     host.configure({ backendUrl: stack.backendUrl });
     await postSettingsToken(host, stack.token);
 
-    const policy = { ...demoPolicy('router', 4), name: POLICY, description: 'Four short steps for the browser tests' };
+    const policy = { ...demoPolicy('router', 6), name: POLICY, description: 'Four short steps for the browser tests' };
     const created = await stack.api('POST', '/policies', policy);
     assert.equal(created.status, 201, JSON.stringify(created.body));
 
@@ -70,6 +70,7 @@ describe('the built plugin in a browser, against the real backend', () => {
     const weight = page.getByTestId('current-weight');
     await weight.filter({ hasText: '5% on v2' }).waitFor(PATIENCE);
     await weight.filter({ hasText: '15% on v2' }).waitFor(PATIENCE);
+    await weight.filter({ hasText: '30% on v2' }).waitFor(PATIENCE);
     await screenshot(page, 'rollout-detail-progressing');
 
     const row = (await stack.api('GET', `/rollouts/${rolloutId}`)).body.rollout;
