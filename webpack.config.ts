@@ -11,7 +11,10 @@ const config = async (env: Env): Promise<Configuration> => {
   const base = await grafanaConfig(env);
   return {
     ...base,
-    plugins: [...(base.plugins ?? []), new CopyWebpackPlugin({ patterns: [{ from: 'panels/*/img/*', to: '[path][name][ext]' }] })],
+    plugins: [
+      ...(base.plugins ?? []),
+      new CopyWebpackPlugin({ patterns: [{ from: 'panels/*/img/*', to: '[path][name][ext]' }] }),
+    ],
   };
 };
 

@@ -2,17 +2,30 @@ import { describeError, toSentraError } from './errors';
 
 describe('describeError', () => {
   test('names the configuration page when the backend refuses the token', () => {
-    const { title, detail } = describeError({ status: 401, data: { statusCode: 401, code: 'unauthorized', message: 'no' } });
+    const { title, detail } = describeError({
+      status: 401,
+      data: { statusCode: 401, code: 'unauthorized', message: 'no' },
+    });
     expect(title).toBe('Sentra refused the API token');
     expect(detail).toMatch(/configuration page/);
   });
 
   test('tells a Grafana session that ended from a refused token', () => {
-    expect(describeError({ status: 401, data: { message: 'Unauthorized' } }).title).toBe('Your Grafana session has ended');
+    expect(describeError({ status: 401, data: { message: 'Unauthorized' } }).title).toBe(
+      'Your Grafana session has ended'
+    );
   });
 
   test('lists the fields of invalid input', () => {
-    const error = { status: 400, data: { statusCode: 400, code: 'invalid_input', message: 'bad', fields: [{ field: '/service', message: 'is required' }] } };
+    const error = {
+      status: 400,
+      data: {
+        statusCode: 400,
+        code: 'invalid_input',
+        message: 'bad',
+        fields: [{ field: '/service', message: 'is required' }],
+      },
+    };
     expect(describeError(error).detail).toBe('/service: is required');
     expect(toSentraError(error).fields).toEqual([{ field: '/service', message: 'is required' }]);
   });

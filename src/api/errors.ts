@@ -1,6 +1,14 @@
 import type { ApiErrorBody, ErrorCode, FieldError } from './types';
 
-const CODES: readonly ErrorCode[] = ['invalid_input', 'unauthorized', 'not_found', 'conflict', 'not_allowed', 'unavailable', 'internal'];
+const CODES: readonly ErrorCode[] = [
+  'invalid_input',
+  'unauthorized',
+  'not_found',
+  'conflict',
+  'not_allowed',
+  'unavailable',
+  'internal',
+];
 
 /**
  * Any failed call to the backend, whether Sentra answered it (with `code`) or
@@ -13,7 +21,13 @@ export class SentraError extends Error {
   readonly fields: FieldError[];
   readonly cancelled: boolean;
 
-  constructor(init: { status: number; message: string; code?: ErrorCode | null; fields?: FieldError[]; cancelled?: boolean }) {
+  constructor(init: {
+    status: number;
+    message: string;
+    code?: ErrorCode | null;
+    fields?: FieldError[];
+    cancelled?: boolean;
+  }) {
     super(init.message);
     this.name = 'SentraError';
     this.status = init.status;
@@ -33,7 +47,13 @@ export function toSentraError(error: unknown): SentraError {
   if (error instanceof SentraError) {
     return error;
   }
-  const raw = (error ?? {}) as { status?: number; data?: unknown; message?: string; statusText?: string; cancelled?: boolean };
+  const raw = (error ?? {}) as {
+    status?: number;
+    data?: unknown;
+    message?: string;
+    statusText?: string;
+    cancelled?: boolean;
+  };
   const status = typeof raw.status === 'number' ? raw.status : 0;
   if (isApiErrorBody(raw.data)) {
     const { code, message, fields } = raw.data;
@@ -100,13 +120,15 @@ function describeGrafanaAnswer(e: SentraError): ErrorDescription {
   if (e.status === 403) {
     return {
       title: 'Your Grafana role does not allow this',
-      detail: 'Viewing rollouts needs the Viewer role; starting rollouts, operator actions and policy changes need Editor.',
+      detail:
+        'Viewing rollouts needs the Viewer role; starting rollouts, operator actions and policy changes need Editor.',
     };
   }
   if (e.status === 404) {
     return {
       title: 'Sentra’s API did not know this address',
-      detail: 'Check that the backend URL on the configuration page points at the Sentra backend itself (scheme, host and port, no path).',
+      detail:
+        'Check that the backend URL on the configuration page points at the Sentra backend itself (scheme, host and port, no path).',
     };
   }
   if (e.status === 502 || e.status === 503 || e.status === 504) {

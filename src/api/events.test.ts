@@ -16,7 +16,10 @@ describe('EventPoller', () => {
     const poller = new EventPoller();
     const seen: number[] = [];
     let syncs = 0;
-    const stop = poller.subscribe({ onEvent: (e) => seen.push(e.type === 'rollout.applied' ? -1 : e.payload.rollout.weight), onSync: () => syncs++ });
+    const stop = poller.subscribe({
+      onEvent: (e) => seen.push(e.type === 'rollout.applied' ? -1 : e.payload.rollout.weight),
+      onSync: () => syncs++,
+    });
     await until(() => syncs === 1);
 
     backend.pushEvent(anEvent(aRollout({ weight: 15 })));

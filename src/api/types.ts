@@ -93,7 +93,8 @@ export interface EventsPage {
   lastId: number;
 }
 
-export type ErrorCode = 'invalid_input' | 'unauthorized' | 'not_found' | 'conflict' | 'not_allowed' | 'unavailable' | 'internal';
+export type ErrorCode =
+  'invalid_input' | 'unauthorized' | 'not_found' | 'conflict' | 'not_allowed' | 'unavailable' | 'internal';
 
 /** The body of every error answer from the backend. */
 export interface ApiErrorBody {

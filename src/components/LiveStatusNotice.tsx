@@ -14,7 +14,8 @@ export function LiveStatusNotice() {
   return (
     <Tooltip content={live ? 'Changes appear as the backend makes them' : 'Connecting to live updates…'}>
       <span data-testid="live-status" aria-label={live ? 'live' : 'connecting'}>
-        <Icon name={live ? 'signal' : 'circle'} style={{ color: live ? '#56a64b' : undefined }} /> {live ? 'Live' : 'Connecting'}
+        <Icon name={live ? 'signal' : 'circle'} style={{ color: live ? '#56a64b' : undefined }} />{' '}
+        {live ? 'Live' : 'Connecting'}
       </span>
     </Tooltip>
   );

@@ -28,7 +28,9 @@ export function Loadable<T>({ query, what, isEmpty, empty, children }: Props<T>)
   }
   return (
     <>
-      {error !== undefined && <ErrorNotice error={error} action={`Refreshing ${what}`} onRetry={refetch} severity="warning" />}
+      {error !== undefined && (
+        <ErrorNotice error={error} action={`Refreshing ${what}`} onRetry={refetch} severity="warning" />
+      )}
       {isEmpty?.(data) ? (empty ?? <EmptyState variant="not-found" message={`No ${what} yet`} />) : children(data)}
     </>
   );

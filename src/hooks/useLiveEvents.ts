@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { sharedPoller, type LiveStatus } from '../api/events';
 import type { SentraEvent } from '../api/types';
@@ -9,7 +9,9 @@ import type { SentraEvent } from '../api/types';
  */
 export function useLiveEvents(onEvent: (event: SentraEvent) => void, onSync: () => void): void {
   const handlers = useRef({ onEvent, onSync });
-  handlers.current = { onEvent, onSync };
+  useLayoutEffect(() => {
+    handlers.current = { onEvent, onSync };
+  });
 
   useEffect(
     () =>

@@ -23,7 +23,12 @@ export function useRollouts(filter: RolloutFilter): QueryState<RolloutSummary[]>
   const onEvent = useCallback(
     (event: SentraEvent) =>
       setData((current) => {
-        const updated = current && summaryAfter(event, current.rollouts.find((r) => r.id === event.rolloutId));
+        const updated =
+          current &&
+          summaryAfter(
+            event,
+            current.rollouts.find((r) => r.id === event.rolloutId)
+          );
         return current && updated ? { rollouts: mergeRollout(current.rollouts, updated, filter) } : current;
       }),
     [setData, filter]
@@ -38,9 +43,7 @@ export function useRollouts(filter: RolloutFilter): QueryState<RolloutSummary[]>
 }
 
 export function matchesFilter(rollout: RolloutSummary, filter: RolloutFilter): boolean {
-  return (
-    (!filter.service || rollout.service === filter.service) && (!filter.phase || rollout.phase === filter.phase)
-  );
+  return (!filter.service || rollout.service === filter.service) && (!filter.phase || rollout.phase === filter.phase);
 }
 
 /**

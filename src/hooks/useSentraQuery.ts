@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 import { isCancelled, sentraRequest, type Params } from '../api/client';
 
@@ -12,39 +12,35 @@ export interface QueryState<T> {
   setData: (update: (current: T | undefined) => T | undefined) => void;
 }
 
+interface Settled<T> {
+  /** The request (path and params) these answers belong to. */
+  key: string | null;
+  /** Which fetch of that request answered last. */
+  generation: number;
+  data?: T;
+  error?: unknown;
+}
+
 /**
  * Fetches one backend resource and keeps it. A newer request always wins over
- * an older one still in flight; unmounting cancels.
+ * an older one still in flight; unmounting cancels. What was fetched for
+ * other parameters is never shown for these.
  */
 export function useSentraQuery<T>(path: string | null, params?: Params): QueryState<T> {
-  const [data, setDataState] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [loading, setLoading] = useState(path !== null);
   const [generation, setGeneration] = useState(0);
+  const [settled, setSettled] = useState<Settled<T>>({ key: null, generation: -1 });
   const key = path === null ? null : `${path}?${JSON.stringify(params ?? {})}`;
-  const lastKey = useRef<string | null>(null);
 
   useEffect(() => {
     if (key === null || path === null) {
-      setLoading(false);
       return;
     }
-    if (lastKey.current !== key) {
-      setDataState(undefined);
-      lastKey.current = key;
-    }
     const abort = new AbortController();
-    setLoading(true);
     sentraRequest<T>(path, { params, signal: abort.signal }).then(
-      (answer) => {
-        setDataState(answer);
-        setError(undefined);
-        setLoading(false);
-      },
+      (answer) => setSettled({ key, generation, data: answer }),
       (failure) => {
         if (!isCancelled(failure)) {
-          setError(failure);
-          setLoading(false);
+          setSettled((last) => ({ key, generation, data: last.key === key ? last.data : undefined, error: failure }));
         }
       }
     );
@@ -53,8 +49,18 @@ export function useSentraQuery<T>(path: string | null, params?: Params): QuerySt
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, generation]);
 
+  const current = key !== null && settled.key === key;
   const refetch = useCallback(() => setGeneration((g) => g + 1), []);
-  const setData = useCallback((update: (current: T | undefined) => T | undefined) => setDataState(update), []);
+  const setData = useCallback(
+    (update: (current: T | undefined) => T | undefined) => setSettled((last) => ({ ...last, data: update(last.data) })),
+    []
+  );
 
-  return { data, error, loading, refetch, setData };
+  return {
+    data: current ? settled.data : undefined,
+    error: current ? settled.error : undefined,
+    loading: key !== null && !(current && settled.generation === generation),
+    refetch,
+    setData,
+  };
 }

@@ -38,7 +38,14 @@ export function aPolicy(overrides: Partial<Policy> = {}): Policy {
 }
 
 export function aPolicyRecord(overrides: Partial<PolicyRecord> = {}): PolicyRecord {
-  return { name: 'standard', version: 3, policy: aPolicy(), createdAt: T0 - 86_400_000, updatedAt: T0 - 3_600_000, ...overrides };
+  return {
+    name: 'standard',
+    version: 3,
+    policy: aPolicy(),
+    createdAt: T0 - 86_400_000,
+    updatedAt: T0 - 3_600_000,
+    ...overrides,
+  };
 }
 
 export function aRollout(overrides: Partial<RolloutSummary> = {}): RolloutSummary {
@@ -99,7 +106,15 @@ export function aDecision(overrides: Partial<Decision> = {}): Decision {
 }
 
 export function aStep(overrides: Partial<StepRecord> = {}): StepRecord {
-  return { rolloutId: 'r-1', index: 0, weight: 5, startedAt: T0, endedAt: T0 + 65_000, outcome: 'advance', ...overrides };
+  return {
+    rolloutId: 'r-1',
+    index: 0,
+    weight: 5,
+    startedAt: T0,
+    endedAt: T0 + 65_000,
+    outcome: 'advance',
+    ...overrides,
+  };
 }
 
 export function aRolloutDetail(overrides: Partial<RolloutSummary> = {}): RolloutDetail {

@@ -64,7 +64,8 @@ export class FakeBackend {
     this.calls.push(call);
     return new Observable<FetchResponse>((subscriber) => {
       let active = true;
-      const answer = path === '/events' && method === 'GET' ? this.events$(call, options.abortSignal) : this.route(call);
+      const answer =
+        path === '/events' && method === 'GET' ? this.events$(call, options.abortSignal) : this.route(call);
       answer.then(
         (reply) => {
           if (!active) {

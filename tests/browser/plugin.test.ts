@@ -82,7 +82,12 @@ describe('the built plugin in a browser, against the real backend', () => {
     const latencies: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const action = i % 2 === 0 ? 'pause' : 'resume';
-      const answer = await stack.api('POST', `/rollouts/${rolloutId}/actions`, { action, note: `probe ${i + 1}` }, 'latency-probe');
+      const answer = await stack.api(
+        'POST',
+        `/rollouts/${rolloutId}/actions`,
+        { action, note: `probe ${i + 1}` },
+        'latency-probe'
+      );
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       const { seq, at } = answer.body.decision as { seq: number; at: number };
       await page.getByTestId(`decision-${seq}`).waitFor(PATIENCE);
@@ -93,7 +98,9 @@ describe('the built plugin in a browser, against the real backend', () => {
 
     const sorted = [...latencies].sort((a, b) => a - b);
     const median = (sorted[9]! + sorted[10]!) / 2;
-    console.log(`decision → detail page, ${LATENCY_SAMPLES} decisions: median ${median} ms; all (ms): ${latencies.join(', ')}`);
+    console.log(
+      `decision → detail page, ${LATENCY_SAMPLES} decisions: median ${median} ms; all (ms): ${latencies.join(', ')}`
+    );
     assert.equal(latencies.length, LATENCY_SAMPLES);
   });
 
@@ -116,7 +123,12 @@ describe('the built plugin in a browser, against the real backend', () => {
   });
 
   it('lists rollouts with their phase and keeps a live one moving', async () => {
-    const started = await stack.api('POST', '/rollouts', { service: 'search', baseline: 'v1', canary: 'v2', policy: POLICY }, 'bob');
+    const started = await stack.api(
+      'POST',
+      '/rollouts',
+      { service: 'search', baseline: 'v1', canary: 'v2', policy: POLICY },
+      'bob'
+    );
     assert.equal(started.status, 201, JSON.stringify(started.body));
 
     await page.goto(`${host.url}${APP}/rollouts`);

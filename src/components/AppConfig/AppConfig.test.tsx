@@ -10,7 +10,15 @@ import { AppConfig, type AppConfigProps } from './AppConfig';
 function props(jsonData: Record<string, unknown>, secureJsonFields: Record<string, boolean> = {}): AppConfigProps {
   return {
     plugin: {
-      meta: { id: 'ashsan-sentra-app', name: 'Sentra', type: PluginType.app, enabled: true, pinned: true, jsonData, secureJsonFields },
+      meta: {
+        id: 'ashsan-sentra-app',
+        name: 'Sentra',
+        type: PluginType.app,
+        enabled: true,
+        pinned: true,
+        jsonData,
+        secureJsonFields,
+      },
     },
     query: {},
   } as unknown as AppConfigProps;
@@ -87,6 +95,8 @@ describe('AppConfig', () => {
 
     await userEvent.click(screen.getByRole('button', { name: 'Test connection' }));
 
-    expect(await screen.findByText('Grafana reached the Sentra backend and the token was accepted')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Grafana reached the Sentra backend and the token was accepted')
+    ).toBeInTheDocument();
   });
 });

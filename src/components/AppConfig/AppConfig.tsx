@@ -116,7 +116,9 @@ function ConnectionTest() {
       <Button variant="secondary" onClick={run} disabled={state.kind === 'running'}>
         Test connection
       </Button>
-      {state.kind === 'ok' && <Alert severity="success" title="Grafana reached the Sentra backend and the token was accepted" />}
+      {state.kind === 'ok' && (
+        <Alert severity="success" title="Grafana reached the Sentra backend and the token was accepted" />
+      )}
       {state.kind === 'failed' && <ErrorNotice error={state.error} action="Connection test" />}
     </Stack>
   );

@@ -26,7 +26,11 @@ export function GatesEditor() {
     form.set(`/gates/${i}`, { ...common, kind, ...KIND_DEFAULTS[kind] });
   };
   const add = () =>
-    form.set('/gates', appendItem(form.draft, '/gates', { name: `gate-${list.length + 1}`, kind: 'error-rate', provider: 'router' }).gates);
+    form.set(
+      '/gates',
+      appendItem(form.draft, '/gates', { name: `gate-${list.length + 1}`, kind: 'error-rate', provider: 'router' })
+        .gates
+    );
   const remove = (i: number) => form.set('/gates', removeItem(form.draft, '/gates', i).gates);
 
   return (
@@ -40,11 +44,21 @@ export function GatesEditor() {
               <PointerError pointer={`/gates/${i}`} />
               <Stack gap={2} wrap="wrap">
                 <TextField pointer={`/gates/${i}/name`} label="Name" width={20} />
-                <ChoiceField pointer={`/gates/${i}/kind`} label="Kind" options={GATE_KIND_NAMES} onChoose={(kind) => chooseKind(i, kind)} />
+                <ChoiceField
+                  pointer={`/gates/${i}/kind`}
+                  label="Kind"
+                  options={GATE_KIND_NAMES}
+                  onChoose={(kind) => chooseKind(i, kind)}
+                />
                 <ChoiceField pointer={`/gates/${i}/provider`} label="Provider" options={PROVIDER_NAMES} />
               </Stack>
               <Stack gap={2} wrap="wrap">
-                <TextField pointer={`/gates/${i}/datasourceUid`} label="Grafana data source uid" placeholder="none" width={20} />
+                <TextField
+                  pointer={`/gates/${i}/datasourceUid`}
+                  label="Grafana data source uid"
+                  placeholder="none"
+                  width={20}
+                />
                 <NumberField pointer={`/gates/${i}/minSamples`} label="Minimum samples" placeholder="none" />
               </Stack>
               <KindFields index={i} kind={String(gate.kind ?? '')} />
@@ -88,8 +102,18 @@ function KindFields({ index, kind }: { index: number; kind: string }) {
       return (
         <Stack direction="column" gap={2}>
           <Stack gap={2} wrap="wrap">
-            <TextField pointer={at('query/histogram')} label="Histogram metric" placeholder="http_request_duration_seconds" width={32} />
-            <TextField pointer={at('query/selector')} label="Label selector" placeholder='service="$service",version="$version"' width={36} />
+            <TextField
+              pointer={at('query/histogram')}
+              label="Histogram metric"
+              placeholder="http_request_duration_seconds"
+              width={32}
+            />
+            <TextField
+              pointer={at('query/selector')}
+              label="Label selector"
+              placeholder='service="$service",version="$version"'
+              width={36}
+            />
             <NumberField pointer={at('threshold')} label="Threshold (s)" />
             <NumberField pointer={at('maxFraction')} label="Highest share slower" description="0–1" />
             <NumberField pointer={at('quantile')} label="or quantile" description="0–1" />
@@ -141,8 +165,18 @@ function SequentialFields({ index }: { index: number }) {
 function CountQueryFields({ index }: { index: number }) {
   return (
     <Stack gap={2} wrap="wrap">
-      <TextField pointer={`/gates/${index}/query/requests`} label="Requests query" placeholder="provider default" width={48} />
-      <TextField pointer={`/gates/${index}/query/errors`} label="Errors query" placeholder="provider default" width={48} />
+      <TextField
+        pointer={`/gates/${index}/query/requests`}
+        label="Requests query"
+        placeholder="provider default"
+        width={48}
+      />
+      <TextField
+        pointer={`/gates/${index}/query/errors`}
+        label="Errors query"
+        placeholder="provider default"
+        width={48}
+      />
     </Stack>
   );
 }

@@ -45,11 +45,17 @@ export function ImportYamlModal({ isOpen, onDismiss, onImport }: Props) {
         <TextArea
           rows={14}
           value={text}
-          placeholder={'name: checkout-canary\nsteps:\n  - weight: 5\n    minDuration: 1m\ngates:\n  - name: errors\n    kind: error-rate\n    provider: router'}
+          placeholder={
+            'name: checkout-canary\nsteps:\n  - weight: 5\n    minDuration: 1m\ngates:\n  - name: errors\n    kind: error-rate\n    provider: router'
+          }
           onChange={(e) => setText(e.currentTarget.value)}
           aria-label="Policy YAML"
         />
-        {problem && <Alert severity="error" title="Cannot import">{problem}</Alert>}
+        {problem && (
+          <Alert severity="error" title="Cannot import">
+            {problem}
+          </Alert>
+        )}
       </Stack>
       <Modal.ButtonRow>
         <Button variant="secondary" onClick={onDismiss}>

@@ -15,7 +15,10 @@ describe('PoliciesPage', () => {
     renderAt(PATH, PATH, <PoliciesPage />);
 
     const table = await screen.findByRole('table', { name: 'Policies' });
-    expect(within(table).getByRole('link', { name: 'standard' })).toHaveAttribute('href', '/a/ashsan-sentra-app/policies/standard');
+    expect(within(table).getByRole('link', { name: 'standard' })).toHaveAttribute(
+      'href',
+      '/a/ashsan-sentra-app/policies/standard'
+    );
     expect(table).toHaveTextContent('5% → 25% → 50% → 100%');
     expect(table).toHaveTextContent('errors, p99');
     expect(table).toHaveTextContent('v3');

@@ -56,7 +56,10 @@ describe('PolicyEditorPage', () => {
     const backend = new FakeBackend()
       .on('GET', '/policies/standard', { data: aPolicyRecord() })
       .on('PUT', '/policies/standard', (call) => ({
-        data: aPolicyRecord({ version: 4, policy: (call.data as { policy: ReturnType<typeof aPolicyRecord>['policy'] }).policy }),
+        data: aPolicyRecord({
+          version: 4,
+          policy: (call.data as { policy: ReturnType<typeof aPolicyRecord>['policy'] }).policy,
+        }),
       }));
     renderEditor('standard');
     await waitFor(() => expect(field('/description')).toHaveValue('Five steps, judged on errors and latency'));
@@ -67,7 +70,10 @@ describe('PolicyEditorPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Save policy' }));
 
     expect(await screen.findByText('Saved as version 4')).toBeInTheDocument();
-    const body = backend.callsTo('PUT', '/policies/standard')[0]?.data as { version: number; policy: { description: string; steps: unknown[] } };
+    const body = backend.callsTo('PUT', '/policies/standard')[0]?.data as {
+      version: number;
+      policy: { description: string; steps: unknown[] };
+    };
     expect(body.version).toBe(3);
     expect(body.policy.description).toBe('careful');
     expect(body.policy.steps).toHaveLength(5);
@@ -77,7 +83,11 @@ describe('PolicyEditorPage', () => {
   test('creates a new policy and opens it', async () => {
     const backend = new FakeBackend().on('POST', '/policies', (call) => ({
       status: 201,
-      data: aPolicyRecord({ name: 'gentle', version: 1, policy: call.data as ReturnType<typeof aPolicyRecord>['policy'] }),
+      data: aPolicyRecord({
+        name: 'gentle',
+        version: 1,
+        policy: call.data as ReturnType<typeof aPolicyRecord>['policy'],
+      }),
     }));
     renderNew();
 
@@ -119,14 +129,18 @@ describe('PolicyEditorPage', () => {
     renderNew();
 
     await userEvent.click(screen.getByRole('button', { name: 'Import YAML' }));
-    const yaml = 'name: strict\nsteps:\n  - weight: 10\n    minDuration: 30s\ngates:\n  - name: ratio\n    kind: error-ratio\n    provider: prometheus\n    max: 5\n';
+    const yaml =
+      'name: strict\nsteps:\n  - weight: 10\n    minDuration: 30s\ngates:\n  - name: ratio\n    kind: error-ratio\n    provider: prometheus\n    max: 5\n';
     fireEvent.change(screen.getByLabelText('Policy YAML'), { target: { value: yaml } });
     await userEvent.click(screen.getByRole('button', { name: 'Import' }));
 
     expect(await screen.findByText('must be <= 1')).toBeInTheDocument();
     expect(field('/name')).toHaveValue('strict');
     expect(field('/gates/0/max')).toHaveValue('5');
-    expect(backend.callsTo('POST', '/policies/validate')[0]?.data).toMatchObject({ name: 'strict', gates: [{ max: 5 }] });
+    expect(backend.callsTo('POST', '/policies/validate')[0]?.data).toMatchObject({
+      name: 'strict',
+      gates: [{ max: 5 }],
+    });
   });
 
   test('refuses YAML that is not a policy mapping, saying why', async () => {

@@ -52,7 +52,9 @@ type Outcome = { kind: 'saved'; version: number } | { kind: 'valid' } | { kind: 
 
 function PolicyEditor({ record }: { record: PolicyRecord | null }) {
   const navigate = useNavigate();
-  const [draft, setDraft] = useState<PolicyDraft>(() => (record ? (record.policy as unknown as PolicyDraft) : NEW_POLICY));
+  const [draft, setDraft] = useState<PolicyDraft>(() =>
+    record ? (record.policy as unknown as PolicyDraft) : NEW_POLICY
+  );
   const [version, setVersion] = useState(record?.version ?? 0);
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [outcome, setOutcome] = useState<Outcome>(null);
@@ -123,7 +125,11 @@ function PolicyEditor({ record }: { record: PolicyRecord | null }) {
           <Button variant="secondary" icon="upload" onClick={() => setImporting(true)}>
             Import YAML
           </Button>
-          <Button variant="secondary" icon="download-alt" onClick={() => downloadPolicyYaml(String(draft.name ?? ''), draft)}>
+          <Button
+            variant="secondary"
+            icon="download-alt"
+            onClick={() => downloadPolicyYaml(String(draft.name ?? ''), draft)}
+          >
             Export YAML
           </Button>
         </Stack>
@@ -154,7 +160,13 @@ function YamlPreview({ draft }: { draft: PolicyDraft }) {
   const [open, setOpen] = useState(false);
   return (
     <div>
-      <Button size="sm" variant="secondary" fill="text" icon={open ? 'angle-down' : 'angle-right'} onClick={() => setOpen(!open)}>
+      <Button
+        size="sm"
+        variant="secondary"
+        fill="text"
+        icon={open ? 'angle-down' : 'angle-right'}
+        onClick={() => setOpen(!open)}
+      >
         As YAML
       </Button>
       {open && <pre data-testid="policy-yaml">{policyToYaml(draft)}</pre>}
@@ -165,7 +177,10 @@ function YamlPreview({ draft }: { draft: PolicyDraft }) {
 function OutcomeNotice({ outcome, errors }: { outcome: Outcome; errors: FieldError[] }) {
   if (errors.length > 0) {
     return (
-      <Alert severity="error" title={errors.length === 1 ? '1 field needs fixing' : `${errors.length} fields need fixing`}>
+      <Alert
+        severity="error"
+        title={errors.length === 1 ? '1 field needs fixing' : `${errors.length} fields need fixing`}
+      >
         <ul>
           {errors.map((e) => (
             <li key={`${e.field}:${e.message}`}>
@@ -190,7 +205,9 @@ function OutcomeNotice({ outcome, errors }: { outcome: Outcome; errors: FieldErr
 
 function underPolicy(error: FieldError): FieldError {
   const { field } = error;
-  return field === '/policy' || field.startsWith('/policy/') ? { ...error, field: field.slice('/policy'.length) } : error;
+  return field === '/policy' || field.startsWith('/policy/')
+    ? { ...error, field: field.slice('/policy'.length) }
+    : error;
 }
 
 /** `/steps/1/weight` reads as "step 2 › weight". */

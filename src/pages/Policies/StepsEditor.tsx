@@ -32,7 +32,12 @@ export function StepsEditor() {
           <TextField pointer={`/steps/${i}/minDuration`} label="Hold at least" placeholder="1m" width={10} />
           <TextField pointer={`/steps/${i}/maxDuration`} label="Hold at most" placeholder="none" width={10} />
           <SwitchField pointer={`/steps/${i}/pause`} label="Then wait for resume" />
-          <TextField pointer={`/steps/${i}/headerRoute/header`} label="Header route: header" placeholder="X-Canary" width={16} />
+          <TextField
+            pointer={`/steps/${i}/headerRoute/header`}
+            label="Header route: header"
+            placeholder="X-Canary"
+            width={16}
+          />
           <TextField pointer={`/steps/${i}/headerRoute/value`} label="value" placeholder="always" width={12} />
         </Stack>
       ))}

@@ -1,7 +1,11 @@
 import { appendItem, getAt, numberFromText, removeItem, setAt } from './pointer';
 
 describe('policy pointers', () => {
-  const policy = { name: 'p', steps: [{ weight: 5, minDuration: '1m' }], gates: [{ name: 'g', tolerance: { relative: 1 } }] };
+  const policy = {
+    name: 'p',
+    steps: [{ weight: 5, minDuration: '1m' }],
+    gates: [{ name: 'g', tolerance: { relative: 1 } }],
+  };
 
   test('reads the value a backend error pointer names', () => {
     expect(getAt(policy, '/steps/0/weight')).toBe(5);

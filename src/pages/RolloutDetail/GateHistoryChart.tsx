@@ -19,18 +19,34 @@ export function GateHistoryChart({ gate, points }: { gate: string; points: GateP
   if (points.length === 0) {
     return null;
   }
-  const values = points.flatMap((p) => [numberOf(p.result.observed), numberOf(p.result.threshold)]).filter(isFiniteNumber);
+  const values = points
+    .flatMap((p) => [numberOf(p.result.observed), numberOf(p.result.threshold)])
+    .filter(isFiniteNumber);
   const top = Math.max(...values, 0) * 1.1 || 1;
   const from = points[0]!.at;
   const to = Math.max(points[points.length - 1]!.at, from + 1);
   const x = (at: number) => PAD + ((at - from) / (to - from)) * (WIDTH - 2 * PAD);
-  const y = (v: number | null) => (v === null || !Number.isFinite(v) ? HEIGHT - PAD : PAD + (1 - v / top) * (HEIGHT - 2 * PAD));
+  const y = (v: number | null) =>
+    v === null || !Number.isFinite(v) ? HEIGHT - PAD : PAD + (1 - v / top) * (HEIGHT - 2 * PAD);
   const threshold = numberOf(points[points.length - 1]!.result.threshold);
 
   return (
-    <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width={WIDTH} height={HEIGHT} role="img" aria-label={`History of gate ${gate}`}>
+    <svg
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      width={WIDTH}
+      height={HEIGHT}
+      role="img"
+      aria-label={`History of gate ${gate}`}
+    >
       {threshold !== null && (
-        <line x1={PAD} x2={WIDTH - PAD} y1={y(threshold)} y2={y(threshold)} stroke={theme.colors.error.main} strokeDasharray="4 3" />
+        <line
+          x1={PAD}
+          x2={WIDTH - PAD}
+          y1={y(threshold)}
+          y2={y(threshold)}
+          stroke={theme.colors.error.main}
+          strokeDasharray="4 3"
+        />
       )}
       <polyline
         fill="none"
@@ -41,7 +57,13 @@ export function GateHistoryChart({ gate, points }: { gate: string; points: GateP
           .join(' ')}
       />
       {points.map((p) => (
-        <circle key={p.at} cx={x(p.at)} cy={y(numberOf(p.result.observed))} r={2.5} fill={VERDICT_CSS_COLORS[p.result.verdict]}>
+        <circle
+          key={p.at}
+          cx={x(p.at)}
+          cy={y(numberOf(p.result.observed))}
+          r={2.5}
+          fill={VERDICT_CSS_COLORS[p.result.verdict]}
+        >
           <title>{p.result.reason}</title>
         </circle>
       ))}

@@ -56,7 +56,8 @@ function GateCard({ gate, result, detail }: GateCardProps) {
               <dd>{value(result.threshold)}</dd>
               <dt>Samples</dt>
               <dd>
-                {result.samples.canary} canary{result.samples.baseline !== null && ` · ${result.samples.baseline} baseline`}
+                {result.samples.canary} canary
+                {result.samples.baseline !== null && ` · ${result.samples.baseline} baseline`}
               </dd>
               <dt>Window</dt>
               <dd>
@@ -79,12 +80,26 @@ function GateCard({ gate, result, detail }: GateCardProps) {
   );
 }
 
-function GateHistory({ gate, points, value }: { gate: string; points: GatePoint[]; value: (v: WireNumber | null) => string }) {
+function GateHistory({
+  gate,
+  points,
+  value,
+}: {
+  gate: string;
+  points: GatePoint[];
+  value: (v: WireNumber | null) => string;
+}) {
   const [open, setOpen] = useState(false);
   return (
     <Stack direction="column" gap={1}>
       <div>
-        <Button size="sm" variant="secondary" fill="text" icon={open ? 'angle-down' : 'angle-right'} onClick={() => setOpen(!open)}>
+        <Button
+          size="sm"
+          variant="secondary"
+          fill="text"
+          icon={open ? 'angle-down' : 'angle-right'}
+          onClick={() => setOpen(!open)}
+        >
           History ({points.length} ticks)
         </Button>
       </div>

@@ -102,7 +102,8 @@ export function RolloutActions({ rolloutId, service, phase, onDone }: Props) {
       </Stack>
       {lastAction && mutation.result && (
         <Alert severity="success" title={`${ACTION_TEXT[lastAction].label}: done`} onRemove={mutation.reset}>
-          {mutation.result.decision.reason} — now {phaseText(mutation.result.rollout.phase)} at {mutation.result.rollout.weight}%.
+          {mutation.result.decision.reason} — now {phaseText(mutation.result.rollout.phase)} at{' '}
+          {mutation.result.rollout.weight}%.
         </Alert>
       )}
       {lastAction && mutation.error !== undefined && (

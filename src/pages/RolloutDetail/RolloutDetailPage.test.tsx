@@ -58,7 +58,12 @@ describe('RolloutDetailPage', () => {
       .on('POST', '/rollouts/r-1/actions', (call) => ({
         data: {
           rollout: aRollout({ phase: 'rolled_back', weight: 0 }),
-          decision: aDecision({ seq: 2, kind: 'rollback', actor: 'alice', reason: `rolled back by alice: ${(call.data as { note: string }).note}` }),
+          decision: aDecision({
+            seq: 2,
+            kind: 'rollback',
+            actor: 'alice',
+            reason: `rolled back by alice: ${(call.data as { note: string }).note}`,
+          }),
         },
       }));
     renderPage();
@@ -71,7 +76,10 @@ describe('RolloutDetailPage', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Roll back' }));
 
     expect(await screen.findByText(/rolled back by alice: checkout errors in logs/)).toBeInTheDocument();
-    expect(backend.callsTo('POST', '/rollouts/r-1/actions')[0]?.data).toEqual({ action: 'rollback', note: 'checkout errors in logs' });
+    expect(backend.callsTo('POST', '/rollouts/r-1/actions')[0]?.data).toEqual({
+      action: 'rollback',
+      note: 'checkout errors in logs',
+    });
   });
 
   test('does nothing when the confirmation is cancelled', async () => {
@@ -86,12 +94,10 @@ describe('RolloutDetailPage', () => {
   });
 
   test('explains a refused action in the backend’s words', async () => {
-    new FakeBackend()
-      .on('GET', '/rollouts/r-1', { data: aRolloutDetail() })
-      .on('POST', '/rollouts/r-1/actions', {
-        status: 409,
-        data: { statusCode: 409, code: 'not_allowed', message: 'the rollout is already rolled back' },
-      });
+    new FakeBackend().on('GET', '/rollouts/r-1', { data: aRolloutDetail() }).on('POST', '/rollouts/r-1/actions', {
+      status: 409,
+      data: { statusCode: 409, code: 'not_allowed', message: 'the rollout is already rolled back' },
+    });
     renderPage();
     await screen.findByTestId('current-weight');
 
@@ -103,7 +109,9 @@ describe('RolloutDetailPage', () => {
   });
 
   test('offers only the actions the phase allows', async () => {
-    new FakeBackend().on('GET', '/rollouts/r-1', { data: aRolloutDetail({ phase: 'paused', pauseReason: 'no data for 12 ticks' }) });
+    new FakeBackend().on('GET', '/rollouts/r-1', {
+      data: aRolloutDetail({ phase: 'paused', pauseReason: 'no data for 12 ticks' }),
+    });
     renderPage();
     await screen.findByTestId('current-weight');
 

@@ -21,7 +21,9 @@ import { WeightChart } from './WeightChart';
 export function RolloutDetailPage() {
   const { id = '' } = useParams<{ id: string }>();
   const rollout = useRollout(id);
-  const title = rollout.data ? `${rollout.data.rollout.service}: ${rollout.data.rollout.baseline} → ${rollout.data.rollout.canary}` : 'Rollout';
+  const title = rollout.data
+    ? `${rollout.data.rollout.service}: ${rollout.data.rollout.baseline} → ${rollout.data.rollout.canary}`
+    : 'Rollout';
 
   return (
     <PluginPage
@@ -53,8 +55,8 @@ function RolloutView({ detail, onChanged }: { detail: RolloutDetail; onChanged: 
           worst gate <VerdictBadge verdict={rollout.worstVerdict} />
         </span>
         <Text color="secondary">
-          policy <TextLink href={policyUrl(rollout.policyName)}>{rollout.policyName}</TextLink> v{rollout.policyVersion} · started{' '}
-          {formatTime(rollout.startedAt)} by {rollout.createdBy}
+          policy <TextLink href={policyUrl(rollout.policyName)}>{rollout.policyName}</TextLink> v{rollout.policyVersion}{' '}
+          · started {formatTime(rollout.startedAt)} by {rollout.createdBy}
           {rollout.endedAt !== null && ` · ended ${formatTime(rollout.endedAt)}`}
         </Text>
         <LiveStatusNotice />

@@ -29,7 +29,11 @@ export function StepsTable({ detail, now }: { detail: RolloutDetail; now: number
           const record = records.get(index);
           const current = index === rollout.stepIndex && rollout.endedAt === null;
           return (
-            <tr key={index} className={current ? styles.current : undefined} aria-current={current ? 'step' : undefined}>
+            <tr
+              key={index}
+              className={current ? styles.current : undefined}
+              aria-current={current ? 'step' : undefined}
+            >
               <td>{index + 1}</td>
               <td>
                 {record?.weight ?? step.weight ?? '–'}
@@ -57,7 +61,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
   table: css({
     width: '100%',
     borderCollapse: 'collapse',
-    'th, td': { textAlign: 'left', padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}` },
+    'th, td': {
+      textAlign: 'left',
+      padding: theme.spacing(0.5, 1),
+      borderBottom: `1px solid ${theme.colors.border.weak}`,
+    },
     th: { color: theme.colors.text.secondary },
   }),
   current: css({ background: theme.colors.action.selected, fontWeight: theme.typography.fontWeightMedium }),

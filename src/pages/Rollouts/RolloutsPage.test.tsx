@@ -16,12 +16,28 @@ function renderPage() {
 describe('RolloutsPage', () => {
   test('lists each rollout with service, versions, phase, weight, worst gate verdict and age', async () => {
     new FakeBackend().on('GET', '/rollouts', {
-      data: { rollouts: [aRollout(), aRollout({ id: 'r-2', service: 'search', baseline: 'v7', canary: 'v8', phase: 'rolled_back', weight: 0, worstVerdict: 'fail' })] },
+      data: {
+        rollouts: [
+          aRollout(),
+          aRollout({
+            id: 'r-2',
+            service: 'search',
+            baseline: 'v7',
+            canary: 'v8',
+            phase: 'rolled_back',
+            weight: 0,
+            worstVerdict: 'fail',
+          }),
+        ],
+      },
     });
     renderPage();
 
     const row = await screen.findByTestId('rollout-row-r-1');
-    expect(within(row).getByRole('link', { name: 'checkout' })).toHaveAttribute('href', '/a/ashsan-sentra-app/rollouts/r-1');
+    expect(within(row).getByRole('link', { name: 'checkout' })).toHaveAttribute(
+      'href',
+      '/a/ashsan-sentra-app/rollouts/r-1'
+    );
     expect(row).toHaveTextContent('v1 → v2');
     expect(row).toHaveTextContent('progressing');
     expect(row).toHaveTextContent('25%');
@@ -38,7 +54,10 @@ describe('RolloutsPage', () => {
     renderPage();
 
     expect(await screen.findByText('No rollouts yet')).toBeInTheDocument();
-    expect(screen.getAllByRole('link', { name: /start a rollout/i })[0]).toHaveAttribute('href', '/a/ashsan-sentra-app/start');
+    expect(screen.getAllByRole('link', { name: /start a rollout/i })[0]).toHaveAttribute(
+      'href',
+      '/a/ashsan-sentra-app/start'
+    );
   });
 
   test('filters by phase on the backend and by service as the user types', async () => {
@@ -76,7 +95,9 @@ describe('RolloutsPage', () => {
   });
 
   test('shows the weight the traffic controller confirmed when it differs from the wanted one', async () => {
-    const backend = new FakeBackend().on('GET', '/rollouts', { data: { rollouts: [aRollout({ weight: 50, appliedWeight: 25 })] } });
+    const backend = new FakeBackend().on('GET', '/rollouts', {
+      data: { rollouts: [aRollout({ weight: 50, appliedWeight: 25 })] },
+    });
     renderPage();
     await screen.findByTestId('rollout-row-r-1');
     expect(screen.getByTestId('rollout-row-r-1')).toHaveTextContent('applied 25%');
@@ -94,7 +115,13 @@ describe('RolloutsPage', () => {
     await screen.findByTestId('rollout-row-r-1');
     await waitFor(() => expect(screen.getByTestId('live-status')).toHaveAttribute('aria-label', 'live'));
 
-    const started = aRollout({ id: 'r-9', service: 'payments', startedAt: aRollout().startedAt + 1000, weight: 5, stepIndex: 0 });
+    const started = aRollout({
+      id: 'r-9',
+      service: 'payments',
+      startedAt: aRollout().startedAt + 1000,
+      weight: 5,
+      stepIndex: 0,
+    });
     act(() => backend.pushEvent(anEvent(started)));
 
     await screen.findByTestId('rollout-row-r-9');

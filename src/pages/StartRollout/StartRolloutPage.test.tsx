@@ -80,6 +80,9 @@ describe('StartRolloutPage', () => {
     renderAt(PATH, PATH, <StartRolloutPage />);
 
     expect(await screen.findByText('A rollout follows a policy, and there is none yet')).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: /new policy/i })).toHaveAttribute('href', '/a/ashsan-sentra-app/policies/new');
+    expect(screen.getByRole('link', { name: /new policy/i })).toHaveAttribute(
+      'href',
+      '/a/ashsan-sentra-app/policies/new'
+    );
   });
 });

@@ -69,9 +69,30 @@ function StartRolloutForm({ policies }: { policies: PolicyRecord[] }) {
   return (
     <form onSubmit={submit} aria-label="Start a rollout">
       <Stack direction="column" gap={2}>
-        <TextInput label="Service" description="as the traffic controller and telemetry know it" value={form.service} error={errorFor('service')} onChange={change('service')} placeholder="checkout" />
-        <TextInput label="Baseline version" description="what serves traffic now" value={form.baseline} error={errorFor('baseline')} onChange={change('baseline')} placeholder="v1" />
-        <TextInput label="Canary version" description="the candidate" value={form.canary} error={errorFor('canary')} onChange={change('canary')} placeholder="v2" />
+        <TextInput
+          label="Service"
+          description="as the traffic controller and telemetry know it"
+          value={form.service}
+          error={errorFor('service')}
+          onChange={change('service')}
+          placeholder="checkout"
+        />
+        <TextInput
+          label="Baseline version"
+          description="what serves traffic now"
+          value={form.baseline}
+          error={errorFor('baseline')}
+          onChange={change('baseline')}
+          placeholder="v1"
+        />
+        <TextInput
+          label="Canary version"
+          description="the candidate"
+          value={form.canary}
+          error={errorFor('canary')}
+          onChange={change('canary')}
+          placeholder="v2"
+        />
         <Field label="Policy" invalid={Boolean(errorFor('policy'))} error={errorFor('policy')} noMargin>
           <Combobox
             width={40}

@@ -30,7 +30,9 @@ function panelProps(service: string, variables: Record<string, string> = {}): Pa
 
 /** Grafana renders panels inside its router; links in the panel need one. */
 function render(element: React.ReactElement) {
-  return renderPlain(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>{element}</MemoryRouter>);
+  return renderPlain(
+    <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>{element}</MemoryRouter>
+  );
 }
 
 describe('RolloutStatusPanel', () => {
@@ -80,7 +82,11 @@ describe('RolloutStatusPanel', () => {
     await screen.findByTestId('panel-weight');
     await waitFor(() => expect(backend.callsTo('GET', '/events').length).toBeGreaterThan(1));
 
-    act(() => backend.pushEvent(anEvent(aRollout({ weight: 50, stepIndex: 2 }), aDecision({ seq: 2, fromWeight: 25, toWeight: 50 }))));
+    act(() =>
+      backend.pushEvent(
+        anEvent(aRollout({ weight: 50, stepIndex: 2 }), aDecision({ seq: 2, fromWeight: 25, toWeight: 50 }))
+      )
+    );
 
     await waitFor(() => expect(screen.getByTestId('panel-weight')).toHaveTextContent('50% on canary · step 3/4'));
   });

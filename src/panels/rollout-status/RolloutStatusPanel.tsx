@@ -71,7 +71,13 @@ function LiveRollout({ rollout, gates }: { rollout: RolloutSummary; gates: GateR
           on canary · step {Math.min(rollout.stepIndex + 1, rollout.stepCount)}/{rollout.stepCount}
         </span>
       </div>
-      <div className={styles.bar} role="progressbar" aria-valuenow={rollout.weight} aria-valuemin={0} aria-valuemax={100}>
+      <div
+        className={styles.bar}
+        role="progressbar"
+        aria-valuenow={rollout.weight}
+        aria-valuemin={0}
+        aria-valuemax={100}
+      >
         <div className={styles.fill} style={{ width: `${rollout.weight}%` }} />
       </div>
       <Stack gap={1} wrap="wrap">

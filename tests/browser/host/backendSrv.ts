@@ -7,14 +7,18 @@ import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runt
  * request when unsubscribed or when `abortSignal` fires.
  */
 export function createBackendSrv(): BackendSrv {
-  const fetchObservable = <T,>(options: BackendSrvRequest) =>
+  const fetchObservable = <T>(options: BackendSrvRequest) =>
     new Observable<FetchResponse<T>>((subscriber) => {
       const controller = new AbortController();
       options.abortSignal?.addEventListener('abort', () => controller.abort());
       const hasBody = options.data !== undefined && options.method !== 'GET';
       fetch(withParams(options.url, options.params), {
         method: options.method ?? 'GET',
-        headers: { accept: 'application/json', ...(hasBody ? { 'content-type': 'application/json' } : {}), ...options.headers },
+        headers: {
+          accept: 'application/json',
+          ...(hasBody ? { 'content-type': 'application/json' } : {}),
+          ...options.headers,
+        },
         body: hasBody ? JSON.stringify(options.data) : undefined,
         signal: controller.signal,
         credentials: 'same-origin',
@@ -51,7 +55,7 @@ export function createBackendSrv(): BackendSrv {
       return () => controller.abort();
     });
 
-  const request = async <T,>(options: BackendSrvRequest) => (await lastValueFrom(fetchObservable<T>(options))).data;
+  const request = async <T>(options: BackendSrvRequest) => (await lastValueFrom(fetchObservable<T>(options))).data;
   return {
     fetch: fetchObservable,
     request,

@@ -7,7 +7,16 @@ import { createRoot } from 'react-dom/client';
 import * as JsxRuntime from 'react/jsx-runtime';
 import * as EmotionCss from '@emotion/css';
 import * as GrafanaData from '@grafana/data';
-import { createTheme, dateTime, getDefaultTimeRange, LoadingState, PluginType, ThemeContext, type AppPlugin, type PanelPlugin } from '@grafana/data';
+import {
+  createTheme,
+  dateTime,
+  getDefaultTimeRange,
+  LoadingState,
+  PluginType,
+  ThemeContext,
+  type AppPlugin,
+  type PanelPlugin,
+} from '@grafana/data';
 import * as GrafanaRuntime from '@grafana/runtime';
 import { setBackendSrv, type PluginPageProps } from '@grafana/runtime';
 import * as GrafanaUI from '@grafana/ui';
@@ -61,7 +70,15 @@ function appMeta(settings: Settings) {
     type: PluginType.app,
     module: `${APP_BASE}/module.js`,
     baseUrl: APP_BASE,
-    info: { author: { name: 'Ashsan' }, description: '', links: [], logos: { small: '', large: '' }, screenshots: [], updated: '', version: '' },
+    info: {
+      author: { name: 'Ashsan' },
+      description: '',
+      links: [],
+      logos: { small: '', large: '' },
+      screenshots: [],
+      updated: '',
+      version: '',
+    },
     ...settings,
   };
 }
@@ -109,13 +126,26 @@ function Shell({ children }: { children: ReactNode }) {
   const location = useLocation();
   return (
     <div style={{ display: 'flex', minHeight: '100vh', background: theme.colors.background.canvas }}>
-      <nav style={{ width: 220, padding: theme.spacing(2), borderRight: `1px solid ${theme.colors.border.weak}`, background: theme.colors.background.primary }}>
+      <nav
+        style={{
+          width: 220,
+          padding: theme.spacing(2),
+          borderRight: `1px solid ${theme.colors.border.weak}`,
+          background: theme.colors.background.primary,
+        }}
+      >
         <Stack direction="column" gap={1}>
           <Text weight="bold">
             <Icon name="grafana" /> Sentra
           </Text>
           {NAV.map((n) => (
-            <Link key={n.url} to={n.url} style={{ color: location.pathname.startsWith(n.url) ? theme.colors.text.primary : theme.colors.text.secondary }}>
+            <Link
+              key={n.url}
+              to={n.url}
+              style={{
+                color: location.pathname.startsWith(n.url) ? theme.colors.text.primary : theme.colors.text.secondary,
+              }}
+            >
               {n.text}
             </Link>
           ))}
@@ -143,7 +173,15 @@ function AppRootHost({ settings }: { settings: Settings }) {
   const Root = plugin.root;
   const meta = appMeta(settings);
   plugin.meta = meta as never;
-  return <Root meta={meta as never} basename={`/a/${APP_ID}`} path={location.pathname} query={{}} onNavChanged={() => undefined} />;
+  return (
+    <Root
+      meta={meta as never}
+      basename={`/a/${APP_ID}`}
+      path={location.pathname}
+      query={{}}
+      onNavChanged={() => undefined}
+    />
+  );
 }
 
 function ConfigHost({ settings }: { settings: Settings }) {
@@ -174,7 +212,13 @@ function PanelHost() {
     <div style={{ padding: theme.spacing(3) }}>
       <div
         data-testid="panel-frame"
-        style={{ width: 520, height: 240, background: theme.colors.background.primary, border: `1px solid ${theme.colors.border.weak}`, borderRadius: 4 }}
+        style={{
+          width: 520,
+          height: 240,
+          background: theme.colors.background.primary,
+          border: `1px solid ${theme.colors.border.weak}`,
+          borderRadius: 4,
+        }}
       >
         <div style={{ padding: theme.spacing(1, 1.5), fontWeight: 500 }}>Rollout of {service || '…'}</div>
         <div style={{ padding: theme.spacing(0, 1.5), height: 196 }}>

@@ -18,7 +18,14 @@ export async function bundleHost(): Promise<string> {
     minify: true,
     jsx: 'automatic',
     define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
-    loader: { '.css': 'empty', '.svg': 'dataurl', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty', '.png': 'dataurl' },
+    loader: {
+      '.css': 'empty',
+      '.svg': 'dataurl',
+      '.woff': 'empty',
+      '.woff2': 'empty',
+      '.ttf': 'empty',
+      '.png': 'dataurl',
+    },
     logLevel: 'error',
   });
   return result.outputFiles[0]!.text;

@@ -53,7 +53,18 @@ export interface HostServer {
 
 const ROLES = ['Viewer', 'Editor', 'Admin'];
 /** Hop-by-hop headers, the browser's credentials and the body's framing are not passed on, as with Grafana's proxy. */
-const NOT_FORWARDED = ['host', 'cookie', 'authorization', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'expect', 'upgrade', 'accept-encoding'];
+const NOT_FORWARDED = [
+  'host',
+  'cookie',
+  'authorization',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'expect',
+  'upgrade',
+  'accept-encoding',
+];
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript',
   '.json': 'application/json',
@@ -63,7 +74,12 @@ const TYPES: Record<string, string> = {
 };
 
 export async function startHostServer(options: HostOptions): Promise<HostServer> {
-  const settings = { enabled: true, pinned: true, jsonData: { ...options.jsonData }, secureJsonData: { ...options.secureJsonData } };
+  const settings = {
+    enabled: true,
+    pinned: true,
+    jsonData: { ...options.jsonData },
+    secureJsonData: { ...options.secureJsonData },
+  };
   const annotations: Annotation[] = [];
   const proxied: HostServer['proxied'] = [];
   const pluginPrefix = `/public/plugins/${options.pluginJson.id}/`;
@@ -141,7 +157,12 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-type Settings = { enabled: boolean; pinned: boolean; jsonData: Record<string, unknown>; secureJsonData: Record<string, string> };
+type Settings = {
+  enabled: boolean;
+  pinned: boolean;
+  jsonData: Record<string, unknown>;
+  secureJsonData: Record<string, string>;
+};
 
 /** GET answers which secrets are set, never their values; POST stores what it is given. */
 async function pluginSettings(req: http.IncomingMessage, res: http.ServerResponse, settings: Settings): Promise<void> {
@@ -178,7 +199,8 @@ async function proxy(
   const method = req.method ?? 'GET';
   const trimmed = proxyPath.replace(/^\/+/, '');
   const route = options.pluginJson.routes.find(
-    (r) => (trimmed === r.path || trimmed.startsWith(`${r.path}/`)) && (!r.method || r.method === '*' || r.method === method)
+    (r) =>
+      (trimmed === r.path || trimmed.startsWith(`${r.path}/`)) && (!r.method || r.method === '*' || r.method === method)
   );
   if (!route) {
     return send(res, 404, JSON.stringify({ message: 'Plugin route not found' }), 'application/json');

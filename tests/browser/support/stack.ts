@@ -48,9 +48,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     closers.push(() => router.close());
     for (const service of SERVICES) {
       await adminCall(address.adminUrl, 'PUT', `/admin/services/${service}/upstreams`, { versions: upstreams });
-      await adminCall(address.adminUrl, 'PUT', `/admin/services/${service}/routing`, { baseline: 'v1', canary: 'v2', weight: 0, headerRoute: null });
+      await adminCall(address.adminUrl, 'PUT', `/admin/services/${service}/routing`, {
+        baseline: 'v1',
+        canary: 'v2',
+        weight: 0,
+        headerRoute: null,
+      });
     }
-    const loads: Load[] = SERVICES.map((service) => startLoad({ url: address.proxyUrl, rate: 150, headers: { host: service } }));
+    const loads: Load[] = SERVICES.map((service) =>
+      startLoad({ url: address.proxyUrl, rate: 150, headers: { host: service } })
+    );
     closers.push(() => Promise.all(loads.map((l) => l.stop())));
 
     const database = await createDatabase(closers);
@@ -76,7 +83,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       async api(method, path, body, actor = 'browser-test') {
         const response = await fetch(`${backendUrl}/api/v1${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, 'x-sentra-actor': actor, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-sentra-actor': actor,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await response.text();
