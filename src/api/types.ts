@@ -1,0 +1,127 @@
+/**
+ * The shapes of Sentra's REST API as the browser sees them. Domain words and
+ * records come from the backend's own definitions, so a change there shows up
+ * here as a type error.
+ */
+import type { Evidence, GateResult as DomainGateResult } from '../../backend/src/domain/gates/result.ts';
+import type { FieldError, HeaderRoute, Policy } from '../../backend/src/domain/policy.ts';
+import type { Decision as DomainDecision, RoutingState } from '../../backend/src/domain/rollout.ts';
+import type { TrafficConfig } from '../../backend/src/domain/traffic-config.ts';
+import type { Action, Phase, Verdict } from '../../backend/src/domain/vocabulary.ts';
+import type { PolicyRecord, StepRecord } from '../../backend/src/store/types.ts';
+
+export type { Action, FieldError, Phase, Policy, PolicyRecord, RoutingState, StepRecord, Verdict };
+export type { Gate, GateKind, ProviderName } from '../../backend/src/domain/gates/schemas.ts';
+export type { Step, Limits } from '../../backend/src/domain/policy.ts';
+
+/**
+ * JSON has no infinities or NaN: the API spells them as Prometheus does. A
+ * gate's numbers arrive as one of these.
+ */
+export type WireNumber = number | '+Inf' | '-Inf' | 'NaN';
+
+type Wire<T, K extends keyof T> = Omit<T, K> & { [P in K]: WireNumber | null };
+
+export type GateResult = Omit<Wire<DomainGateResult, 'observed' | 'baselineObserved' | 'threshold'>, 'evidence'> & {
+  evidence: Wire<Evidence, 'logLikelihoodRatio' | 'pValue'> | null;
+};
+
+export type Decision = Omit<DomainDecision, 'verdicts'> & { verdicts: GateResult[] };
+
+export interface RolloutSummary {
+  id: string;
+  service: string;
+  baseline: string;
+  canary: string;
+  policyName: string;
+  policyVersion: number;
+  phase: Phase;
+  stepIndex: number;
+  stepCount: number;
+  /** The canary's desired share of traffic in percent. */
+  weight: number;
+  /** What the traffic controller confirmed; null until it has. */
+  appliedWeight: number | null;
+  headerRoute: HeaderRoute | null;
+  worstVerdict: Verdict | null;
+  pauseReason: string | null;
+  startedAt: number;
+  /** When the current step began. */
+  stepStartedAt: number;
+  endedAt: number | null;
+  createdBy: string;
+}
+
+export interface RolloutDetail {
+  rollout: RolloutSummary & {
+    policy: Policy;
+    traffic: TrafficConfig;
+    desired: RoutingState;
+    applied: RoutingState | null;
+  };
+  steps: StepRecord[];
+  /** Oldest first. */
+  decisions: Decision[];
+  /** The latest result of each gate. */
+  gates: GateResult[];
+}
+
+interface EventBase {
+  id: number;
+  at: number;
+  rolloutId: string;
+  service: string;
+}
+
+/** A rollout was started, or decided something: the payload carries its whole new summary. */
+export interface RolloutStateEvent extends EventBase {
+  type: 'rollout.created' | 'rollout.decision';
+  payload: { rollout: RolloutSummary; decision?: Decision };
+}
+
+/** The traffic controller confirmed what is in force. */
+export interface RolloutAppliedEvent extends EventBase {
+  type: 'rollout.applied';
+  payload: { applied: RoutingState; cause: 'boot' | 'tick' };
+}
+
+export type SentraEvent = RolloutStateEvent | RolloutAppliedEvent;
+
+export interface EventsPage {
+  /** Events of types this version of the app does not know may be among them. */
+  events: SentraEvent[];
+  lastId: number;
+}
+
+export type ErrorCode =
+  'invalid_input' | 'unauthorized' | 'not_found' | 'conflict' | 'not_allowed' | 'unavailable' | 'internal';
+
+/** The body of every error answer from the backend. */
+export interface ApiErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  message: string;
+  fields?: FieldError[];
+}
+
+export interface StartRolloutRequest {
+  service: string;
+  baseline: string;
+  canary: string;
+  policy: string;
+}
+
+export interface ActionResult {
+  rollout: RolloutSummary;
+  decision: Decision;
+}
+
+export interface ValidationResult {
+  ok: boolean;
+  errors: FieldError[];
+}
+
+/** The app's settings as Grafana stores them; the API token lives in secureJsonData and never comes back. */
+export interface AppSettings {
+  backendUrl?: string;
+}

@@ -1,0 +1,124 @@
+import { Observable } from 'rxjs';
+import { setBackendSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
+
+import { API_BASE } from '../constants';
+import type { SentraEvent } from '../api/types';
+
+export interface Call {
+  method: string;
+  path: string;
+  params: Record<string, unknown>;
+  data: unknown;
+}
+
+export interface Reply {
+  status?: number;
+  data?: unknown;
+}
+
+type Handler = (call: Call, match: RegExpMatchArray) => Reply | Promise<Reply>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+/**
+ * Stands in for Grafana's BackendSrv and, behind it, the Sentra API: one
+ * handler per route, every call recorded. `GET /events` is built in and
+ * long-polls like the real one: it answers when `pushEvent` is called.
+ */
+export class FakeBackend {
+  readonly calls: Call[] = [];
+  private readonly routes: Route[] = [];
+  private readonly events: SentraEvent[] = [];
+  private waiters: Array<() => void> = [];
+  eventsFailure: Reply | null = null;
+
+  constructor() {
+    setBackendSrv({ fetch: (options: BackendSrvRequest) => this.fetch(options) } as unknown as BackendSrv);
+  }
+
+  on(method: string, path: string | RegExp, handler: Handler | Reply): this {
+    const pattern = typeof path === 'string' ? new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : path;
+    this.routes.push({ method, pattern, handler: typeof handler === 'function' ? handler : () => handler });
+    return this;
+  }
+
+  pushEvent(event: SentraEvent): void {
+    this.events.push(event);
+    const waiting = this.waiters;
+    this.waiters = [];
+    waiting.forEach((wake) => wake());
+  }
+
+  callsTo(method: string, path: string): Call[] {
+    return this.calls.filter((c) => c.method === method && c.path === path);
+  }
+
+  private fetch(options: BackendSrvRequest): Observable<FetchResponse> {
+    const method = (options.method ?? 'GET').toUpperCase();
+    const path = options.url.startsWith(API_BASE) ? options.url.slice(API_BASE.length) : options.url;
+    const call: Call = { method, path, params: options.params ?? {}, data: options.data };
+    this.calls.push(call);
+    return new Observable<FetchResponse>((subscriber) => {
+      let active = true;
+      const answer =
+        path === '/events' && method === 'GET' ? this.events$(call, options.abortSignal) : this.route(call);
+      answer.then(
+        (reply) => {
+          if (!active) {
+            return;
+          }
+          const status = reply.status ?? 200;
+          if (status >= 400) {
+            subscriber.error({ status, data: reply.data, config: options });
+          } else {
+            subscriber.next({ data: reply.data, status, ok: true, config: options } as FetchResponse);
+            subscriber.complete();
+          }
+        },
+        (error) => active && subscriber.error(error)
+      );
+      options.abortSignal?.addEventListener('abort', () => {
+        active = false;
+        subscriber.error({ status: -1, cancelled: true, data: null, config: options });
+      });
+      return () => {
+        active = false;
+      };
+    });
+  }
+
+  private async route(call: Call): Promise<Reply> {
+    for (const route of this.routes) {
+      const match = call.path.match(route.pattern);
+      if (route.method === call.method && match) {
+        return route.handler(call, match);
+      }
+    }
+    return { status: 404, data: { message: `no fake route for ${call.method} ${call.path}` } };
+  }
+
+  private async events$(call: Call, signal?: AbortSignal): Promise<Reply> {
+    if (this.eventsFailure) {
+      return this.eventsFailure;
+    }
+    const after = call.params.after === undefined ? null : Number(call.params.after);
+    const lastId = () => this.events[this.events.length - 1]?.id ?? 0;
+    if (after === null) {
+      return { data: { events: [], lastId: lastId() } };
+    }
+    while (!this.events.some((e) => e.id > after)) {
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (signal?.aborted) {
+        return { data: { events: [], lastId: after } };
+      }
+    }
+    return { data: { events: this.events.filter((e) => e.id > after), lastId: lastId() } };
+  }
+}
