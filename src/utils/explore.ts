@@ -66,6 +66,8 @@ export function gateQueries(gate: Gate): string[] {
       return gate.query ? [gate.query.errors, gate.query.requests] : [];
     case 'latency':
       return gate.query ? [latencyQuery(gate.query.histogram, gate.query.selector ?? '', gate)] : [];
+    case 'new-errors':
+      return gate.query ? [gate.query.errors] : [];
     default:
       return [];
   }

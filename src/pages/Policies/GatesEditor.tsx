@@ -12,6 +12,7 @@ const KIND_DEFAULTS: Record<string, Record<string, unknown>> = {
   latency: { threshold: 0.5, maxFraction: 0.05 },
   'burn-rate': { objective: 0.999, factor: 14.4 },
   query: { query: '', op: '<', threshold: 0 },
+  'new-errors': { provider: 'loki', minOccurrences: 3 },
 };
 
 const COMMON_KEYS = ['name', 'provider', 'datasourceUid', 'minSamples'];
@@ -142,6 +143,19 @@ function KindFields({ index, kind }: { index: number; kind: string }) {
           <ChoiceField pointer={at('op')} label="Passes when value is" options={COMPARISONS} />
           <NumberField pointer={at('threshold')} label="Threshold" />
           <TextField pointer={at('samplesQuery')} label="Samples query" width={40} placeholder="none" />
+        </Stack>
+      );
+    case 'new-errors':
+      return (
+        <Stack gap={2} wrap="wrap">
+          <TextField
+            pointer={at('query/errors')}
+            label="Error lines query (LogQL)"
+            width={60}
+            placeholder="provider default: the version's error lines"
+          />
+          <NumberField pointer={at('minOccurrences')} label="Fail after" description="occurrences of a new template" />
+          <TextField pointer={at('baselineLookback')} label="Baseline look-back" placeholder="1h" width={10} />
         </Stack>
       );
     default:

@@ -122,6 +122,17 @@ describe('PolicyEditorPage', () => {
     expect(document.querySelector('[data-pointer="/gates/0/tolerance/relative"]')).toBeNull();
   });
 
+  test('offers a new-errors gate on Loki its occurrence count and log query', async () => {
+    new FakeBackend();
+    renderNew();
+
+    await userEvent.click(within(screen.getByTestId('gate-editor-0')).getByRole('radio', { name: 'new-errors' }));
+
+    expect(field('/gates/0/minOccurrences')).toHaveValue('3');
+    expect(field('/gates/0/query/errors')).toBeInTheDocument();
+    expect(document.querySelector('[data-pointer="/gates/0/alpha"]')).toBeNull();
+  });
+
   test('imports a policy from YAML and has the backend check it at once', async () => {
     const backend = new FakeBackend().on('POST', '/policies/validate', {
       data: { ok: false, errors: [{ field: '/gates/0/max', message: 'must be <= 1' }] },

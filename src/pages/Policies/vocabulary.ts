@@ -11,6 +11,7 @@ export const GATE_KIND_NAMES = [
   'latency',
   'burn-rate',
   'query',
+  'new-errors',
 ] as const satisfies readonly GateKind[];
 export const PROVIDER_NAMES = [
   'prometheus',
