@@ -10,8 +10,9 @@ import pino from 'pino';
 import { narrateDecision } from '../../backend/src/demo/narrate.ts';
 import { demoPolicy } from '../../backend/src/demo/policy.ts';
 import { runRollout } from '../../backend/src/demo/run.ts';
-import type { DemoStack } from '../../backend/src/demo/stack.ts';
+import type { DemoStack, DemoVersion } from '../../backend/src/demo/stack.ts';
 import { DEMO_SERVICE, startDemoStack } from '../../backend/src/demo/stack.ts';
+import type { GateResult } from '../../backend/src/domain/gates/result.ts';
 import type { Decision } from '../../backend/src/domain/rollout.ts';
 import type { RolloutSummary } from '../../backend/src/domain/summary.ts';
 import type { ReplayTick } from '../../backend/src/replay/engine.ts';
@@ -53,64 +54,105 @@ function runCli(args: string[]): Promise<{ code: number | null; output: string }
   });
 }
 
-describe("replaying the demo's faulty rollout from the same real Prometheus", () => {
+interface LiveRollout {
+  startedAt: number;
+  /** The decision that ended it: rollback or complete. */
+  ended: Decision;
+}
+
+/** Runs one of the demo's rollouts and reads back when it started and the decision that ended it. */
+async function live(stack: DemoStack, baseline: DemoVersion, canary: DemoVersion): Promise<LiveRollout> {
+  const report = await runRollout(stack, { label: canary, baseline, canary, policy: policy.name }, () => undefined);
+  const detail = await stack.api.call<{ rollout: RolloutSummary; decisions: Decision[] }>('GET', `/api/v1/rollouts/${report.id}`);
+  const ended = detail.decisions.at(-1)!;
+  const at = `+${((ended.at - detail.rollout.startedAt) / 1000).toFixed(3)}s`;
+  console.log(`live ${baseline} → ${canary}: started ${new Date(detail.rollout.startedAt).toISOString()}, ${ended.kind} at ${at}`);
+  console.log(`  ${ended.reason}`);
+  return { startedAt: detail.rollout.startedAt, ended };
+}
+
+function replayBody(rollout: LiveRollout, baseline: string, canary: string) {
+  return { policyName: policy.name, service: DEMO_SERVICE, baseline, canary, from: rollout.startedAt, to: 'now' };
+}
+
+/**
+ * The demo's two rollouts, live on a real Prometheus (the healthy one first,
+ * so the faulty one's baseline has served traffic before, as in `npm run
+ * demo`), then each replayed over its own time range from the same Prometheus.
+ *
+ * Replayed ticks fall exactly every second from the start of the range; the
+ * live loop's ticks drift by up to a scan period each. Near a step's minimum
+ * duration that can move a decision to the next step, so decisions are
+ * compared by time, within a few ticks.
+ */
+describe("replaying the demo's rollouts from the same real Prometheus", () => {
   let stack: DemoStack;
-  let startedAt: number;
-  let rollback: Decision;
+  let healthy: LiveRollout;
+  let faulty: LiveRollout;
+  let replayedAt: number | null = null;
   let dir: string;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sentra-replay-e2e-'));
-    const quiet = () => undefined;
-    stack = await startDemoStack({ prometheus: 'required', logger: pino({ level: 'silent' }), say: quiet });
+    stack = await startDemoStack({ prometheus: 'required', logger: pino({ level: 'silent' }), say: () => undefined });
     await stack.api.call('POST', '/api/v1/policies', policy);
-    const plan = { label: 'faulty', baseline: 'v2' as const, canary: 'v3' as const, policy: policy.name };
-    const report = await runRollout(stack, plan, quiet);
-    assert.equal(report.outcome, 'rolled_back', `the live rollout itself rolled back: ${report.reason}`);
-
-    const detail = await stack.api.call<{ rollout: RolloutSummary; decisions: Decision[] }>('GET', `/api/v1/rollouts/${report.id}`);
-    startedAt = detail.rollout.startedAt;
-    rollback = detail.decisions.find((d) => d.kind === 'rollback')!;
-    console.log(`live rollout: started ${new Date(startedAt).toISOString()}, rolled back at +${(rollback.at - startedAt) / 1000}s`);
-    console.log(`live rollback: ${rollback.reason}`);
+    healthy = await live(stack, 'v1', 'v2');
+    faulty = await live(stack, 'v2', 'v3');
+    assert.equal(healthy.ended.kind, 'complete');
+    assert.equal(faulty.ended.kind, 'rollback');
+    assert.equal(failedOn(faulty.ended.verdicts), true, 'the live rollback failed the error-rate gate');
   });
   after(async () => {
     await stack?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('decides rollback on the error-rate gate at about the same point as the live rollout, through the API', async () => {
-    const body = { policyName: policy.name, service: DEMO_SERVICE, baseline: 'v2', canary: 'v3', from: startedAt, to: 'now' };
-    const replay = await stack.api.call<ReplayAnswer>('POST', '/api/v1/replay', body);
-    for (const tick of replay.ticks) console.log(narrate(tick, startedAt));
+  it('decides rollback on the error-rate gate at about the same point as the live faulty rollout', async () => {
+    const replay = await stack.api.call<ReplayAnswer>('POST', '/api/v1/replay', replayBody(faulty, 'v2', 'v3'));
+    for (const tick of replay.ticks) console.log(narrate(tick, faulty.startedAt));
     console.log(replay.note);
 
     assert.equal(replay.outcome, 'rolled_back');
     const last = replay.ticks.at(-1)!;
     assert.equal(last.decision, 'rollback');
     assert.equal(replay.decidedAt, last.at);
-    assert.equal(last.verdicts.find((v) => v.gate === 'error-rate')?.verdict, 'fail', last.reason);
-    assert.equal(last.stepIndex, rollback.stepIndex, 'rolled back on the same step');
-    const apart = Math.abs(last.at - rollback.at);
+    assert.equal(failedOn(last.verdicts), true, last.reason);
+    const apart = Math.abs(last.at - faulty.ended.at);
+    console.log(`replay: rollback on step ${last.stepIndex + 1} (live: step ${faulty.ended.stepIndex + 1}), ${apart} ms apart`);
     assert.ok(apart <= SAME_POINT_TICKS * TICK_MS, `replay decided ${apart} ms from the live rollback`);
-    assert.ok(replay.ticks.slice(0, -1).every((t) => t.decision === 'hold'), 'held until the rollback');
+    replayedAt = replay.decidedAt;
 
     const listed = await stack.api.call<{ rollouts: unknown[] }>('GET', '/api/v1/rollouts');
-    assert.equal(listed.rollouts.length, 1, 'the replay stored no rollout of its own');
+    assert.equal(listed.rollouts.length, 2, 'the replay stored no rollout of its own');
   });
 
-  it('prints the same ticks and the rollback time from the command line', async () => {
+  it('completes the healthy rollout at about the same point as it completed live', async () => {
+    const replay = await stack.api.call<ReplayAnswer>('POST', '/api/v1/replay', replayBody(healthy, 'v1', 'v2'));
+    const moves = replay.ticks.filter((t) => t.decision !== 'hold');
+    for (const tick of moves) console.log(narrate(tick, healthy.startedAt));
+
+    assert.equal(replay.outcome, 'completed');
+    assert.deepEqual(moves.map((t) => `${t.weight}→${t.toWeight}`), ['5→15', '15→30', '30→50', '50→100']);
+    const apart = Math.abs(replay.decidedAt! - healthy.ended.at);
+    assert.ok(apart <= SAME_POINT_TICKS * TICK_MS, `replay completed ${apart} ms from the live completion`);
+  });
+
+  it('prints the faulty rollout tick by tick and the rollback time from the command line', async () => {
     const file = join(dir, 'demo-canary.json');
     await writeFile(file, JSON.stringify(policy));
     const args = ['--policy', file, '--service', DEMO_SERVICE, '--baseline', 'v2', '--canary', 'v3'];
-    const range = ['--from', new Date(startedAt).toISOString(), '--to', 'now', '--prometheus', stack.prometheusUrl!];
+    const range = ['--from', new Date(faulty.startedAt).toISOString(), '--to', 'now', '--prometheus', stack.prometheusUrl!];
     const { code, output } = await runCli([...args, ...range]);
     console.log(output);
 
     assert.equal(code, 0, output);
-    assert.match(output, /^\[\S+ \+[\d.]+s\] step 1\/4 5% → 0%\s+ROLLBACK error-rate fail/m);
+    assert.match(output, /^\[\S+ \+[\d.]+s\] step \d\/4 \d+% → 0%\s+ROLLBACK error-rate fail/m);
     const decided = /outcome: rolled back, decided at (\S+) /.exec(output);
     assert.ok(decided, output);
-    assert.ok(Math.abs(Date.parse(decided[1]!) - rollback.at) <= SAME_POINT_TICKS * TICK_MS);
+    assert.equal(Date.parse(decided[1]!), replayedAt, 'the same decision time as the replay through the API');
   });
 });
+
+function failedOn(verdicts: GateResult[]): boolean {
+  return verdicts.some((v) => v.gate === 'error-rate' && v.verdict === 'fail');
+}
