@@ -9,6 +9,7 @@ import Type from 'typebox';
 import { eventRoutes } from './api/events.ts';
 import { ApiError, handleError } from './api/errors.ts';
 import { policyRoutes } from './api/policies.ts';
+import { replayRoutes } from './api/replay.ts';
 import { rolloutRoutes } from './api/rollouts.ts';
 import type { LoopDeps } from './loop/deps.ts';
 import { RolloutLoop } from './loop/loop.ts';
@@ -62,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<SentraApp> {
     await api.register(policyRoutes, context);
     await api.register(rolloutRoutes, context);
     await api.register(eventRoutes, context);
+    await api.register(replayRoutes, { store: deps.store, providers: deps.providers, clock: deps.clock });
   }, { prefix: '/api/v1' });
 
   if (options.runLoop !== false) app.addHook('onReady', async () => loop.start());

@@ -9,8 +9,8 @@ import { HeaderRoute } from '../domain/policy.ts';
  * writes them, since JSON has no such numbers.
  */
 
-const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' });
-const Millis = Type.Number({ description: 'epoch milliseconds' });
+export const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' });
+export const Millis = Type.Number({ description: 'epoch milliseconds' });
 const Numeric = Type.Union([Type.Number(), Type.Enum(['+Inf', '-Inf', 'NaN']), Type.Null()]);
 
 export const PolicyRecordBody = Type.Object({

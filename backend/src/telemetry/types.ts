@@ -6,7 +6,11 @@ export interface ObserveContext {
   service: string;
   baseline: string;
   canary: string;
-  /** Wall-clock time of the tick, in milliseconds. */
+  /**
+   * Time of the tick, in milliseconds: the wall clock in the live loop, a past
+   * instant in a replay. A provider that reads history answers as of this time
+   * and reads no clock of its own.
+   */
   now: number;
   /** Telemetry newer than `now - lagMs` is still arriving: windows end there, and newer points are dropped. */
   lagMs: number;
