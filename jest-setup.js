@@ -8,3 +8,14 @@ HTMLCanvasElement.prototype.getContext = () => ({ measureText: (text) => ({ widt
 // waiting longer for something to appear changes no outcome, only patience.
 require('@testing-library/react').configure({ asyncUtilTimeout: 5000 });
 jest.setTimeout(30000);
+
+// Grafana's Combobox watches its option list scroll with IntersectionObserver, which jsdom lacks;
+// nothing in the tests scrolls, so an observer that never reports is enough.
+global.IntersectionObserver = class {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+  takeRecords() {
+    return [];
+  }
+};

@@ -4,6 +4,7 @@ import { Button, Card, IconButton, Stack } from '@grafana/ui';
 import { COMPARISONS, GATE_KIND_NAMES, PROVIDER_NAMES } from './vocabulary';
 import { ChoiceField, NumberField, PointerError, SwitchField, TextField, usePolicyForm } from './policyForm';
 import { appendItem, getAt, removeItem } from './pointer';
+import { DataSourceField } from './DataSourceField';
 
 /** What a gate of each kind starts with when its kind is chosen. */
 const KIND_DEFAULTS: Record<string, Record<string, unknown>> = {
@@ -54,12 +55,7 @@ export function GatesEditor() {
                 <ChoiceField pointer={`/gates/${i}/provider`} label="Provider" options={PROVIDER_NAMES} />
               </Stack>
               <Stack gap={2} wrap="wrap">
-                <TextField
-                  pointer={`/gates/${i}/datasourceUid`}
-                  label="Grafana data source uid"
-                  placeholder="none"
-                  width={20}
-                />
+                <DataSourceField pointer={`/gates/${i}/datasourceUid`} provider={String(gate.provider ?? '')} />
                 <NumberField pointer={`/gates/${i}/minSamples`} label="Minimum samples" placeholder="none" />
               </Stack>
               <KindFields index={i} kind={String(gate.kind ?? '')} />

@@ -41,7 +41,7 @@ interface FieldProps {
   width?: number;
 }
 
-function useFieldState(pointer: string) {
+export function useFieldState(pointer: string) {
   const form = usePolicyForm();
   return {
     value: getAt(form.draft, pointer),
