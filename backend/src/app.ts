@@ -11,6 +11,7 @@ import { ApiError, handleError } from './api/errors.ts';
 import { policyRoutes } from './api/policies.ts';
 import { replayRoutes } from './api/replay.ts';
 import { rolloutRoutes } from './api/rollouts.ts';
+import { validatorCompiler } from './api/validation.ts';
 import type { LoopDeps } from './loop/deps.ts';
 import { RolloutLoop } from './loop/loop.ts';
 
@@ -43,16 +44,27 @@ export async function buildApp(options: AppOptions): Promise<SentraApp> {
     // Decisions are logged by the loop; a line per poll of the event stream would drown them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
   const loop = new RolloutLoop(deps);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ statusCode: 404, code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
 
+  // Every body Sentra takes is JSON; anything else is refused with 415 instead of being read as text.
+  app.removeContentTypeParser('text/plain');
   await app.register(websocket);
-  app.get('/healthz', { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get('/healthz', {
+    schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }), 503: Type.Object({ status: Type.Literal('unavailable'), reason: Type.String() }) } },
+  }, async (_request, reply) => {
+    try {
+      await deps.store.lastEventId();
+      return { status: 'ok' as const };
+    } catch (error) {
+      return reply.status(503).send({ status: 'unavailable' as const, reason: `store: ${(error as Error).message}` });
+    }
+  });
   app.get('/metrics', async (_request, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });

@@ -12,6 +12,13 @@ export interface ApiContext {
   apiToken: string;
 }
 
+/** Node reads header bytes as Latin-1; a name sent as UTF-8 (José) is decoded back when it is valid UTF-8. */
+function fromLatin1(value: string): string {
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return text.includes('\uFFFD') ? value : text;
+}
+
 const ACTOR_HEADERS = ['x-sentra-actor', 'x-grafana-user'] as const;
 
 /**
@@ -21,7 +28,7 @@ const ACTOR_HEADERS = ['x-sentra-actor', 'x-grafana-user'] as const;
 export function actorOf(request: FastifyRequest): string {
   for (const header of ACTOR_HEADERS) {
     const value = request.headers[header];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 128);
+    if (typeof value === 'string' && value.trim() !== '') return fromLatin1(value.trim()).slice(0, 128);
   }
   return 'api';
 }

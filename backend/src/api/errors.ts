@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   not_found: 404,
   conflict: 409,
   not_allowed: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
   unavailable: 503,
   internal: 500,
 } as const;
@@ -63,13 +65,21 @@ export function handleError(error: FastifyError | ApiError, request: FastifyRequ
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const code: ErrorCode = status === 404 ? 'not_found' : status === 401 ? 'unauthorized' : 'invalid_input';
-    void reply.status(status).send(body(code, clientMessage(error)));
+    const code = CODE_BY_STATUS[status] ?? 'invalid_input';
+    void reply.status(status).send({ ...body(code, clientMessage(error)), statusCode: status });
     return;
   }
   request.log.error({ err: error }, 'request failed');
   void reply.status(500).send(body('internal', 'internal error; the backend log has the details'));
 }
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  401: 'unauthorized',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+};
 
 function clientMessage(error: FastifyError): string {
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
@@ -77,6 +87,7 @@ function clientMessage(error: FastifyError): string {
   }
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'the body is empty; send a JSON object';
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'send the body as application/json';
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'the body is larger than 1 MiB';
   return error.message;
 }
 

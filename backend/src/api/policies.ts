@@ -25,6 +25,8 @@ export const policyRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, {
     attachValidation: true,
   }, async (request, reply) => {
     const policy = checked(request.body);
+    // The domain's checks passed; anything the schema still refuses is outside what they cover.
+    if (request.validationError) throw request.validationError;
     const audit = { at: Date.now(), actor: actorOf(request), action: 'policy.create', target: `policy:${policy.name}`, detail: {} };
     const record = await storeCall(() => store.createPolicy(policy, audit));
     return reply.status(201).send(record);
@@ -60,6 +62,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, {
       throw invalid([{ field: '/version', message: 'is required: the version this edit is based on' }]);
     }
     const policy = checked(raw.policy, '/policy');
+    if (request.validationError) throw request.validationError;
     if (policy.name !== request.params.name) {
       throw invalid([{ field: '/policy/name', message: `must stay "${request.params.name}"; create a new policy to rename` }]);
     }

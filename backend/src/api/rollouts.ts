@@ -56,6 +56,8 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
   });
 };
 
+const DECISIONS_SHOWN = 2000;
+
 async function mustFind(store: Store, id: string): Promise<Rollout> {
   const rollout = await store.getRollout(id);
   if (!rollout) throw new ApiError('not_found', `no rollout with id ${id}`);
@@ -63,7 +65,9 @@ async function mustFind(store: Store, id: string): Promise<Rollout> {
 }
 
 async function detail(store: Store, rollout: Rollout) {
-  const [steps, decisions] = await Promise.all([store.listSteps(rollout.id), store.listDecisions(rollout.id, { limit: 5000 })]);
+  // The newest decisions: a long rollout ticking every second has more than a page should carry.
+  const afterSeq = Math.max(0, rollout.tickSeq - DECISIONS_SHOWN);
+  const [steps, decisions] = await Promise.all([store.listSteps(rollout.id), store.listDecisions(rollout.id, { afterSeq, limit: DECISIONS_SHOWN })]);
   return finiteJson({
     rollout: { ...toSummary(rollout), policy: rollout.policy, traffic: rollout.traffic, desired: rollout.desired, applied: rollout.applied },
     steps,

@@ -114,9 +114,12 @@ export const EventBody = Type.Object({
   payload: Type.Unknown(),
 });
 
+/** A service name as proxies, meshes and Kubernetes take it: lower case letters, digits and dashes. */
+const ServiceName = Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' });
+
 export const StartRolloutBody = Type.Object(
   {
-    service: Name,
+    service: ServiceName,
     baseline: Name,
     canary: Name,
     policy: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' }),

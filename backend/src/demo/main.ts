@@ -104,7 +104,9 @@ function parse() {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`demo failed: ${(error as Error).stack ?? String(error)}\n`);
+    const { code, message, stack } = error as NodeJS.ErrnoException;
+    const text = code === 'EADDRINUSE' ? `${message}: choose another --port` : (stack ?? String(error));
+    process.stderr.write(`demo failed: ${text}\n`);
     process.exit(1);
   },
 );

@@ -111,6 +111,8 @@ async function report(stack: DemoStack, plan: RolloutPlan, id: string, ended: En
 
 /** How many requests the canary still gets in the second after traffic was put back on the baseline (should be 0). */
 async function canaryTrickle(stack: DemoStack, canary: string): Promise<number> {
+  // Requests the router had already sent on their way when the split changed still finish.
+  await new Promise((r) => setTimeout(r, 250));
   const before = await canaryRequests(stack, canary);
   await new Promise((r) => setTimeout(r, 1000));
   return (await canaryRequests(stack, canary)) - before;

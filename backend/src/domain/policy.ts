@@ -10,7 +10,7 @@ const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'e.g. 500
 export const HeaderRoute = Type.Object(
   {
     header: Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }),
-    value: Type.String({ minLength: 1, maxLength: 256 }),
+    value: Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
   },
   { additionalProperties: false },
 );
@@ -114,7 +114,7 @@ export function validatePolicy(input: unknown): Validated<Policy> {
   const errors = shapeErrors(input);
   if (errors.length > 0) return { ok: false, errors };
   const policy = input as Policy;
-  const meaning = [...stepErrors(policy.steps), ...gateNameErrors(policy.gates)];
+  const meaning = [...stepErrors(policy.steps), ...gateNameErrors(policy.gates), ...limitErrors(policy.limits)];
   return meaning.length > 0 ? { ok: false, errors: meaning } : { ok: true, value: policy };
 }
 
@@ -204,6 +204,25 @@ function stepErrors(steps: Step[]): FieldError[] {
       errors.push({ field: `/steps/${i}/maxDuration`, message: 'must not be shorter than minDuration' });
     }
   });
+  return errors;
+}
+
+/** Upper bounds that keep every limit usable as a timer and every tick within reason. */
+const LIMIT_MAX: Record<string, [number, string]> = {
+  tickInterval: [3_600_000, '1h'],
+  telemetryLag: [3_600_000, '1h'],
+  queryTimeout: [300_000, '5m'],
+};
+
+function limitErrors(limits: Limits | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [key, [max, shown]] of Object.entries(LIMIT_MAX)) {
+    const value = limits?.[key as keyof Limits];
+    if (typeof value !== 'string') continue;
+    const ms = parseDuration(value);
+    if (ms > max) errors.push({ field: `/limits/${key}`, message: `must be at most ${shown}` });
+    if (ms === 0 && key !== 'telemetryLag') errors.push({ field: `/limits/${key}`, message: 'must be more than 0' });
+  }
   return errors;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import type { ProviderName } from '../domain/gates/schemas.ts';
 import { applyAction, planPause, planTick } from '../domain/plan.ts';
 import type { Planned } from '../domain/plan.ts';
 import { resolveLimits } from '../domain/policy.ts';
@@ -35,12 +36,23 @@ export type ActOutcome =
   | { ok: true; rollout: Rollout; planned: Planned }
   | { ok: false; code: 'not_found' | 'not_allowed' | 'conflict'; message: string };
 
+/** The setting that configures each provider, for errors that say how to fix them. */
+const PROVIDER_SETTING: Record<ProviderName, string> = {
+  prometheus: 'set SENTRA_PROMETHEUS_URL',
+  router: 'set SENTRA_ROUTER_URL',
+  loki: 'set SENTRA_LOKI_URL',
+  tempo: 'set SENTRA_TEMPO_URL',
+  grafana: 'set SENTRA_GRAFANA_URL and SENTRA_GRAFANA_TOKEN',
+};
+
 /** How often the scheduler looks for rollouts whose next tick is due. */
 const SCAN_MS = 250;
 /** A rollout's lease outlives a few missed ticks, so a busy replica does not lose it to a pause in the event loop. */
 const MIN_LEASE_MS = 15_000;
 /** Ended rollouts whose final routing is not confirmed yet, and live ones left by a dead replica, are looked for this often. */
-const RECONCILE_MS = 30_000;
+const RECONCILE_MS = 5_000;
+/** Ended rollouts are reconciled this long after they ended; a service that no longer exists is not retried forever. */
+const RECONCILE_ENDED_WITHIN_MS = 24 * 3_600_000;
 /** An operator action retried this often when a tick commits between the action's read and its write. */
 const ACTION_ATTEMPTS = 5;
 
@@ -68,7 +80,7 @@ export class RolloutLoop {
    * starts ticking. Nothing is decided before the stored state is back in force.
    */
   async start(): Promise<void> {
-    await this.reconcile();
+    await this.reconcile(true);
     this.stopping = false;
     this.timer = setInterval(() => void this.scan(), SCAN_MS);
     this.reconciler = setInterval(() => void this.reconcile().catch((err: unknown) => this.deps.logger.error({ err }, 'reconcile failed')), RECONCILE_MS);
@@ -84,13 +96,28 @@ export class RolloutLoop {
     await Promise.allSettled([...this.lastTick.keys()].map((id) => this.deps.bus.releaseLease(leaseKey(id), this.deps.owner)));
   }
 
-  /** Live rollouts, and ended ones whose final routing was never confirmed (a crash between decision and traffic). */
-  async reconcile(): Promise<void> {
+  /**
+   * Puts the stored routing back in force. At boot, for every live rollout and
+   * every recently ended one whose final routing was never confirmed (a crash
+   * between decision and traffic), without waiting for leases: the process that
+   * held them may be the one that just died, and the stored routing is what any
+   * replica would apply. Afterwards, every few seconds, for ended rollouts still
+   * unconfirmed (a proxy that was down) and live ones no replica ticks.
+   */
+  async reconcile(boot = false): Promise<void> {
     const recent = await this.deps.store.listRollouts({ limit: 200 });
-    const pending = recent.filter((r) => (!isTerminal(r.phase) && !this.owned.has(r.id)) || !sameRouting(r.desired, r.applied));
-    for (const rollout of pending) {
-      if (this.inflight.has(rollout.id) || !(await this.lease(rollout))) continue;
-      await this.guard(rollout.id, () => this.takeOver(rollout));
+    const since = this.deps.clock() - RECONCILE_ENDED_WITHIN_MS;
+    const unconfirmed = (r: Rollout) => isTerminal(r.phase) && (r.endedAt ?? 0) >= since && !sameRouting(r.desired, r.applied);
+    for (const rollout of recent) {
+      if (this.inflight.has(rollout.id)) continue;
+      const live = !isTerminal(rollout.phase);
+      if (boot && (live || unconfirmed(rollout))) {
+        await this.guard(rollout.id, () => applyRouting(this.deps, rollout, 'boot').then(() => undefined));
+      } else if (unconfirmed(rollout)) {
+        await this.guard(rollout.id, () => applyRouting(this.deps, rollout).then(() => undefined));
+      } else if (live && !this.owned.has(rollout.id) && (await this.lease(rollout))) {
+        await this.guard(rollout.id, () => this.takeOver(rollout));
+      }
     }
   }
 
@@ -112,6 +139,14 @@ export class RolloutLoop {
     }
     const record = await this.deps.store.getPolicy(input.policy);
     if (!record) return { ok: false, code: 'not_found', message: `no policy named "${input.policy}"` };
+    const missing = record.policy.gates.filter((gate) => !this.deps.providers[gate.provider]);
+    if (missing.length > 0) {
+      const fields = missing.map((gate) => ({
+        field: '/policy',
+        message: `gate "${gate.name}" reads ${gate.provider}, which is not configured on this backend (${PROVIDER_SETTING[gate.provider]})`,
+      }));
+      return { ok: false, code: 'invalid_input', message: fields.map((f) => f.message).join('; '), fields };
+    }
     const traffic = input.traffic ?? record.policy.traffic ?? DEFAULT_TRAFFIC;
     const fields = kindErrors(traffic, '/traffic', 'controller', CONTROLLER_KINDS, TRAFFIC_SCHEMAS);
     if (fields.length > 0) return { ok: false, code: 'invalid_input', message: 'invalid traffic settings', fields };

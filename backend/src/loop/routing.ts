@@ -1,5 +1,6 @@
 import type { Rollout, RoutingState } from '../domain/rollout.ts';
 import { sameRouting } from '../domain/rollout.ts';
+import { isTerminal } from '../domain/vocabulary.ts';
 import { F } from '../log-fields.ts';
 import type { TrafficTarget } from '../traffic/types.ts';
 import type { LoopDeps } from './deps.ts';
@@ -43,7 +44,9 @@ export async function applyRouting(deps: LoopDeps, rollout: Rollout, cause: 'boo
     await notify(deps);
     log.info({ [F.controller]: kind, [F.weight]: applied.weight, header: applied.headerRoute }, 'traffic shifted');
   }
-  deps.metrics.weight.set({ service: rollout.service, rollout: rollout.id }, applied.weight);
+  // An ended rollout's series is dropped, so that /metrics does not grow with every rollout ever run.
+  if (isTerminal(rollout.phase)) deps.metrics.weight.remove({ service: rollout.service, rollout: rollout.id });
+  else deps.metrics.weight.set({ service: rollout.service, rollout: rollout.id }, applied.weight);
 
   const mismatch = describeMismatch(rollout.desired, applied);
   return mismatch ? { ok: false, reason: `${kind} ${mismatch}`, applied } : { ok: true, applied };

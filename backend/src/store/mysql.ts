@@ -48,7 +48,24 @@ class MysqlDriver implements SqlDriver {
     this.session = sessionOn(this.#pool);
   }
 
+  /**
+   * Runs `work` in one transaction. InnoDB may pick it as the victim of a
+   * deadlock (or a lock wait timeout) when writers race, for instance on one
+   * policy name; it has then written nothing, so it is run again, a bounded
+   * number of times, before the error goes up.
+   */
   async transaction<T>(work: (tx: SqlSession) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(work);
+      } catch (error) {
+        if (attempt >= DEADLOCK_ATTEMPTS || !isRetryable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+      }
+    }
+  }
+
+  async #once<T>(work: (tx: SqlSession) => Promise<T>): Promise<T> {
     const connection = await this.#pool.getConnection();
     try {
       await connection.beginTransaction();
@@ -125,6 +142,14 @@ function sessionOn(target: Queryable): SqlSession {
       return { changes: result.affectedRows, insertId: result.insertId };
     },
   };
+}
+
+const DEADLOCK_ATTEMPTS = 5;
+
+/** ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: the transaction was rolled back whole and may run again. */
+function isRetryable(error: unknown): boolean {
+  const errno = (error as { errno?: number }).errno;
+  return errno === 1213 || errno === 1205;
 }
 
 /** A connection whose rollback fails is broken: it is dropped instead of going back to the pool. */

@@ -55,6 +55,27 @@ describe('the REST API', () => {
     assert.deepEqual((await backend.call('GET', '/api/v1/policies')).body.policies, []);
   });
 
+  it('takes JSON bodies exactly as sent: no strings for numbers, no unknown fields on an update', async () => {
+    const stringWeight = await backend.call('POST', '/api/v1/policies', { ...routerPolicy, name: 'strict', steps: [{ weight: '5', minDuration: '1s' }] });
+    assert.equal(stringWeight.status, 400);
+    assert.ok(stringWeight.body.fields.some((f: { field: string }) => f.field === '/steps/0/weight'));
+    assert.equal((await backend.call('POST', '/api/v1/policies', { ...routerPolicy, name: 'strict' })).status, 201);
+    const extra = await backend.call('PUT', '/api/v1/policies/strict', { version: 1, policy: { ...routerPolicy, name: 'strict' }, x: 1 });
+    assert.equal(extra.status, 400);
+    assert.deepEqual(extra.body.fields, [{ field: '/x', message: 'unknown field' }]);
+    const textVersion = await backend.call('PUT', '/api/v1/policies/strict', { version: '1', policy: { ...routerPolicy, name: 'strict' } });
+    assert.equal(textVersion.status, 400);
+    assert.equal((await backend.call('GET', '/api/v1/policies/strict')).body.version, 1);
+    assert.equal((await backend.call('DELETE', '/api/v1/policies/strict')).status, 204);
+  });
+
+  it('refuses a body that is not JSON with 415 and says so', async () => {
+    const answer = await backend.call('POST', '/api/v1/policies', 'name: x', { 'content-type': 'text/plain' });
+    assert.equal(answer.status, 415);
+    assert.equal(answer.body.statusCode, 415);
+    assert.equal(answer.body.code, 'unsupported_media_type');
+  });
+
   it('creates, versions, updates and deletes a policy, refusing stale versions and taken names', async () => {
     const created = await backend.call('POST', '/api/v1/policies', { ...routerPolicy, name: 'scratch' });
     assert.equal(created.status, 201);
@@ -88,14 +109,27 @@ describe('the REST API', () => {
 
     const second = await backend.call('POST', '/api/v1/rollouts', { service: 'checkout', baseline: 'v1', canary: 'v2', policy: 'canary' });
     assert.equal(second.status, 409);
+    const shouting = await backend.call('POST', '/api/v1/rollouts', { service: 'CHECKOUT', baseline: 'v1', canary: 'v2', policy: 'canary' });
+    assert.equal(shouting.status, 400);
+    assert.ok(shouting.body.fields.some((f: { field: string }) => f.field === '/service'));
 
-    const aborted = await backend.call('POST', `/api/v1/rollouts/${started.body.rollout.id}/actions`, { action: 'abort' }, { 'x-sentra-actor': 'erin' });
+    const utf8Name = Buffer.from('José', 'utf8').toString('latin1');
+    const aborted = await backend.call('POST', `/api/v1/rollouts/${started.body.rollout.id}/actions`, { action: 'abort' }, { 'x-sentra-actor': utf8Name });
     assert.equal(aborted.status, 200);
-    assert.equal(aborted.body.decision.actor, 'erin');
+    assert.equal(aborted.body.decision.actor, 'José');
     assert.equal((await backend.router.admin('GET', '/admin/services/checkout/routing')).body.weight, 0);
     const again = await backend.call('POST', `/api/v1/rollouts/${started.body.rollout.id}/actions`, { action: 'abort' });
     assert.equal(again.status, 409);
     assert.match(again.body.message, /already aborted/);
+  });
+
+  it('refuses to start a rollout whose gates read a provider this backend does not have', async () => {
+    const lokiGate = { name: 'logs', kind: 'error-rate', provider: 'loki' };
+    assert.equal((await backend.call('POST', '/api/v1/policies', { ...routerPolicy, name: 'needs-loki', gates: [lokiGate] })).status, 201);
+    const answer = await backend.call('POST', '/api/v1/rollouts', { service: 'other', baseline: 'v1', canary: 'v2', policy: 'needs-loki' });
+    assert.equal(answer.status, 400);
+    assert.match(answer.body.message, /gate "logs" reads loki, which is not configured on this backend \(set SENTRA_LOKI_URL\)/);
+    assert.equal((await backend.call('GET', '/api/v1/rollouts?service=other')).body.rollouts.length, 0);
   });
 
   it('rolls back a canary failing 40% of its requests on the tick after the evidence is in', async () => {

@@ -46,6 +46,14 @@ describe('gate judging', () => {
     assert.match(result.reason, /^200 of 500 canary requests needed/);
   });
 
+  it('holds a canary whose errors lean above the baseline instead of passing it before the test decides', () => {
+    const gate = anErrorRateGate({ minSamples: 40 });
+    const { result } = judgeGate(gate, windowed([46, 3], [893, 2]), freshGateState(), ctx);
+    assert.equal(result.verdict, 'inconclusive');
+    assert.equal(result.inconclusive, 'unconfirmed');
+    assert.match(result.reason, /leans above/);
+  });
+
   it('fails a canary on strong evidence even below the minimum sample size', () => {
     const { result } = judgeGate(anErrorRateGate({ minSamples: 500 }), windowed([200, 100], [20000, 0]), freshGateState(), ctx);
     assert.equal(result.verdict, 'fail');

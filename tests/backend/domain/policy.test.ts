@@ -67,6 +67,15 @@ describe('policy validation', () => {
     assert.deepEqual(fieldsOf({ ...aPolicy(), gates: [gate] }), ['/gates/0/maxFraction a latency gate needs maxFraction, quantile or compare']);
   });
 
+  it('refuses a query timeout too long to be a timer', () => {
+    assert.deepEqual(fieldsOf({ ...aPolicy(), limits: { queryTimeout: '999h' } }), ['/limits/queryTimeout must be at most 5m']);
+  });
+
+  it('refuses a header route value with control characters, which no request header can carry', () => {
+    const steps = [{ headerRoute: { header: 'x-canary', value: 'a\r\nb' }, minDuration: '1s' }];
+    assert.match(fieldsOf({ ...aPolicy(), steps })[0]!, /^\/steps\/0\/headerRoute\/value /);
+  });
+
   it('refuses something that is not an object at all', () => {
     assert.deepEqual(fieldsOf('steps: 5'), [' a policy must be an object']);
   });

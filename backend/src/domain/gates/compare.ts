@@ -64,9 +64,27 @@ export function compareCounts(gate: ComparingGate, result: GateResult, state: Ga
     const reason = `${canary.requests} of ${minSamples} canary requests needed; ${counts}`;
     return { result: inconclusive(judged, 'too-few-samples', reason), state: next };
   }
+  if (doubtful(evidence)) {
+    const reason = `canary ${what} leans above ${tolerated}: ${counts}, ${pNote(test.pValue)}; holding for evidence either way`;
+    return { result: inconclusive(judged, 'unconfirmed', reason), state: next };
+  }
   const status = evidence.accepted ? 'accepted as healthy' : `${toGo(test.expectedMoreSamples)}, ${pNote(test.pValue)}`;
   const reason = `canary ${what} within ${tolerated}: ${counts}; ${status}`;
   return { result: { ...judged, verdict: 'pass', reason }, state: next };
+}
+
+/**
+ * Below this always-valid p-value the evidence leans toward a fault without
+ * proving it: the gate neither fails nor passes, so the step holds until the
+ * test decides (a healthy canary's likelihood ratio drifts back down; a
+ * faulty one's goes on up to the rejection boundary). Without it a step could
+ * advance on its minimum duration with a canary at 6% errors against 0.2%,
+ * just because the test had not finished.
+ */
+export const DOUBT_P_VALUE = 0.1;
+
+function doubtful(evidence: Evidence): boolean {
+  return !evidence.accepted && evidence.pValue < DOUBT_P_VALUE;
 }
 
 function toGo(more: number | null): string {
@@ -124,6 +142,9 @@ export function compareQuantiles(gate: LatencyGate, obs: ValueObservation, state
   if (test.decision === 'reject') return { result: { ...result, verdict: 'fail', reason: `${tally}, ${pNote(test.pValue)}` }, state: next };
   if (counted.requests === 0) {
     return { result: inconclusive(result, 'too-few-samples', `no window with enough requests paired yet; ${tally}`), state: next };
+  }
+  if (doubtful(evidence)) {
+    return { result: inconclusive(result, 'unconfirmed', `${tally}, ${pNote(test.pValue)}; holding for evidence either way`), state: next };
   }
   const status = evidence.accepted ? 'accepted as healthy' : `${pNote(test.pValue)}`;
   return { result: { ...result, verdict: 'pass', reason: `${tally}; ${status}` }, state: next };
