@@ -4,9 +4,10 @@
  * here as a type error.
  */
 import type { Evidence, GateResult as DomainGateResult } from '../../backend/src/domain/gates/result.ts';
-import type { FieldError, HeaderRoute, Policy } from '../../backend/src/domain/policy.ts';
+import type { FieldError, Policy } from '../../backend/src/domain/policy.ts';
 import type { Decision as DomainDecision, RoutingState } from '../../backend/src/domain/rollout.ts';
 import type { TrafficConfig } from '../../backend/src/domain/traffic-config.ts';
+import type { RolloutSummary } from '../../backend/src/domain/summary.ts';
 import type { Action, Phase, Verdict } from '../../backend/src/domain/vocabulary.ts';
 import type { PolicyRecord, StepRecord } from '../../backend/src/store/types.ts';
 
@@ -28,29 +29,7 @@ export type GateResult = Omit<Wire<DomainGateResult, 'observed' | 'baselineObser
 
 export type Decision = Omit<DomainDecision, 'verdicts'> & { verdicts: GateResult[] };
 
-export interface RolloutSummary {
-  id: string;
-  service: string;
-  baseline: string;
-  canary: string;
-  policyName: string;
-  policyVersion: number;
-  phase: Phase;
-  stepIndex: number;
-  stepCount: number;
-  /** The canary's desired share of traffic in percent. */
-  weight: number;
-  /** What the traffic controller confirmed; null until it has. */
-  appliedWeight: number | null;
-  headerRoute: HeaderRoute | null;
-  worstVerdict: Verdict | null;
-  pauseReason: string | null;
-  startedAt: number;
-  /** When the current step began. */
-  stepStartedAt: number;
-  endedAt: number | null;
-  createdBy: string;
-}
+export type { RolloutSummary };
 
 export interface RolloutDetail {
   rollout: RolloutSummary & {
