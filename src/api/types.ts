@@ -9,6 +9,7 @@ import type { Decision as DomainDecision, RoutingState } from '../../backend/src
 import type { TrafficConfig } from '../../backend/src/domain/traffic-config.ts';
 import type { RolloutSummary } from '../../backend/src/domain/summary.ts';
 import type { Action, Phase, Verdict } from '../../backend/src/domain/vocabulary.ts';
+import type { ReplayTick as DomainReplayTick } from '../../backend/src/replay/engine.ts';
 import type { PolicyRecord, StepRecord } from '../../backend/src/store/types.ts';
 
 export type { Action, FieldError, Phase, Policy, PolicyRecord, RoutingState, StepRecord, Verdict };
@@ -98,6 +99,39 @@ export interface ActionResult {
 export interface ValidationResult {
   ok: boolean;
   errors: FieldError[];
+}
+
+/**
+ * `POST /replay` with the policy inline. `from` and `to` are epoch
+ * milliseconds or text the backend reads: an ISO 8601 time with a zone,
+ * "now", or a time before now such as "-30m".
+ */
+export interface ReplayRequest {
+  policy: unknown;
+  service: string;
+  baseline: string;
+  canary: string;
+  from: number | string;
+  to: number | string;
+}
+
+/** One replayed tick: the weight in force during it, the one it would have moved to, and why. */
+export type ReplayTick = Omit<DomainReplayTick, 'verdicts'> & { verdicts: GateResult[] };
+
+export interface ReplayResult {
+  /** The replayed policy's name. */
+  policy: string;
+  from: number;
+  to: number;
+  tickInterval: string;
+  /** Oldest first; the last one is the ending decision unless the range ended first. */
+  ticks: ReplayTick[];
+  /** `progressing` when the range ended before any ending decision. */
+  outcome: Phase;
+  /** When the ending decision was taken; null when the range ended first. */
+  decidedAt: number | null;
+  /** What a replay cannot do, in the backend's words. */
+  note: string;
 }
 
 /** The app's settings as Grafana stores them; the API token lives in secureJsonData and never comes back. */

@@ -2,6 +2,7 @@ import React from 'react';
 import { Badge, type BadgeColor } from '@grafana/ui';
 
 import type { Phase, Verdict } from '../api/types';
+import type { DecisionKind } from '../../backend/src/domain/vocabulary.ts';
 
 const PHASE_COLORS: Record<Phase, BadgeColor> = {
   progressing: 'blue',
@@ -39,6 +40,20 @@ export function VerdictBadge({ verdict, tooltip }: { verdict: Verdict | null; to
     return <Badge color="darkgrey" text="not judged yet" tooltip={tooltip} />;
   }
   return <Badge color={VERDICT_COLORS[verdict]} text={verdict} tooltip={tooltip} />;
+}
+
+const DECISION_COLORS: Record<DecisionKind, BadgeColor> = {
+  advance: 'blue',
+  hold: 'darkgrey',
+  pause: 'orange',
+  rollback: 'red',
+  complete: 'green',
+  resume: 'purple',
+  abort: 'red',
+};
+
+export function DecisionBadge({ kind }: { kind: DecisionKind }) {
+  return <Badge color={DECISION_COLORS[kind]} text={kind} />;
 }
 
 export const VERDICT_CSS_COLORS: Record<Verdict, string> = {

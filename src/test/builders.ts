@@ -3,6 +3,8 @@ import type {
   GateResult,
   Policy,
   PolicyRecord,
+  ReplayResult,
+  ReplayTick,
   RolloutDetail,
   RolloutSummary,
   SentraEvent,
@@ -172,5 +174,65 @@ export function anAppliedEvent(rollout: Pick<RolloutSummary, 'id' | 'service'>, 
     rolloutId: rollout.id,
     service: rollout.service,
     payload: { applied: { weight, headerRoute: null }, cause: 'tick' },
+  };
+}
+
+/** A replayed tick: by default the first step holding at 5% while its gate passes. */
+export function aReplayTick(overrides: Partial<ReplayTick> = {}): ReplayTick {
+  return {
+    at: T0,
+    stepIndex: 0,
+    weight: 5,
+    toWeight: 5,
+    decision: 'hold',
+    reason: 'step 1 at 5% for 0s of at least 1m: holding',
+    verdicts: [aGateResult({ gate: 'errors-prom', provider: 'prometheus', evidence: null })],
+    ...overrides,
+  };
+}
+
+/**
+ * A replay that holds the first step, advances to 25% and rolls back there
+ * when the canary's error rate fails its gate.
+ */
+export function aRolledBackReplay(overrides: Partial<ReplayResult> = {}): ReplayResult {
+  const failing = aGateResult({
+    gate: 'errors-prom',
+    provider: 'prometheus',
+    verdict: 'fail',
+    reason: 'canary error rate 4.10% (41/1000) above tolerated 1.00% of baseline 0.20%',
+    observed: 0.041,
+    baselineObserved: 0.002,
+    threshold: 0.01,
+    samples: { canary: 1000, baseline: 3000 },
+    evidence: null,
+  });
+  return {
+    policy: 'standard',
+    from: T0,
+    to: T0 + 3_600_000,
+    tickInterval: '5s',
+    ticks: [
+      aReplayTick(),
+      aReplayTick({
+        at: T0 + 60_000,
+        decision: 'advance',
+        toWeight: 25,
+        reason: 'all gates pass after 1m at 5%: advancing to 25%',
+      }),
+      aReplayTick({
+        at: T0 + 65_000,
+        stepIndex: 1,
+        weight: 25,
+        toWeight: 0,
+        decision: 'rollback',
+        reason: 'gate errors-prom failed: canary error rate 4.10% above tolerated 1.00%: rolling back',
+        verdicts: [failing],
+      }),
+    ],
+    outcome: 'rolled_back',
+    decidedAt: T0 + 65_000,
+    note: 'Replay cannot change past traffic. Nothing was stored and no traffic moved.',
+    ...overrides,
   };
 }

@@ -17,6 +17,7 @@ import { LimitsEditor } from './LimitsEditor';
 import { PolicyFormProvider, type PolicyDraft, TextField } from './policyForm';
 import { downloadPolicyYaml, policyToYaml } from './policyYaml';
 import { setAt } from './pointer';
+import { ReplaySection } from './ReplaySection';
 import { StepsEditor } from './StepsEditor';
 
 export const NEW_POLICY: PolicyDraft = {
@@ -148,6 +149,10 @@ function PolicyEditor({ record }: { record: PolicyRecord | null }) {
         </Section>
         <Section title="Limits">
           <LimitsEditor />
+        </Section>
+        <Section title="What would this policy have done?">
+          {/* A replay validates the whole policy: its word on the policy's fields replaces the last one. */}
+          <ReplaySection policy={draft} onPolicyErrors={setErrors} />
         </Section>
         <YamlPreview draft={draft} />
       </Stack>

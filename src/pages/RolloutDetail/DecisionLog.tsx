@@ -1,21 +1,11 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Badge, type BadgeColor, InlineSwitch, Stack, useStyles2 } from '@grafana/ui';
+import { InlineSwitch, Stack, useStyles2 } from '@grafana/ui';
 
 import type { Decision } from '../../api/types';
-import type { DecisionKind } from '../../../backend/src/domain/vocabulary.ts';
+import { DecisionBadge } from '../../components/Badges';
 import { formatTime } from '../../utils/format';
-
-const KIND_COLORS: Record<DecisionKind, BadgeColor> = {
-  advance: 'blue',
-  hold: 'darkgrey',
-  pause: 'orange',
-  rollback: 'red',
-  complete: 'green',
-  resume: 'purple',
-  abort: 'red',
-};
 
 /**
  * Every decision with its reason, newest first. A hold is taken on every
@@ -53,7 +43,7 @@ export function DecisionLog({ decisions }: { decisions: Decision[] }) {
             <tr key={d.seq} data-testid={`decision-${d.seq}`}>
               <td className={styles.nowrap}>{formatTime(d.at)}</td>
               <td>
-                <Badge color={KIND_COLORS[d.kind]} text={d.kind} />
+                <DecisionBadge kind={d.kind} />
               </td>
               <td className={styles.nowrap}>{d.actor}</td>
               <td>{d.stepIndex + 1}</td>
