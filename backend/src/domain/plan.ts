@@ -9,6 +9,9 @@ import { isTerminal } from './vocabulary.ts';
 
 export const CONTROLLER_ACTOR = 'sentra';
 
+/** How many times its maxDuration a step may hold a canary whose evidence leans bad before pausing. */
+export const DOUBT_GRACE = 3;
+
 export interface Planned {
   next: Rollout;
   decision: Decision;
@@ -72,7 +75,12 @@ function planHealthy(rollout: Rollout, results: GateResult[], now: number, decid
   const where = `step ${rollout.stepIndex + 1} at ${rollout.desired.weight}% for ${seconds(elapsed)}`;
 
   if (pending.length > 0) {
-    if (maxMs !== undefined && elapsed >= maxMs) {
+    // A sequential test whose evidence leans toward a fault is close to deciding: it is
+    // given up to DOUBT_GRACE × maxDuration to roll back (or clear the canary) before
+    // the rollout is handed to an operator.
+    const doubting = pending.every((r) => r.inconclusive === 'unconfirmed' && r.evidence !== null);
+    const limit = maxMs === undefined ? undefined : doubting ? maxMs * DOUBT_GRACE : maxMs;
+    if (limit !== undefined && elapsed >= limit) {
       return decide('pause', pause(rollout, `${where}: max duration reached without enough evidence`), summarize(pending));
     }
     return decide('hold', rollout, `${where}: ${summarize(pending)}`);

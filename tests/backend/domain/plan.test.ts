@@ -189,3 +189,36 @@ describe('routing state', () => {
     assert.deepEqual(routingFor({ phase: 'aborted', stepIndex: 3, policy }), { weight: 0, headerRoute: null });
   });
 });
+
+describe('a step whose evidence leans bad', () => {
+  const policy = aPolicy({ steps: [{ weight: 5, minDuration: '10s', maxDuration: '20s' }, { weight: 50, minDuration: '10s' }] });
+  const doubt = {
+    gate: 'errors',
+    kind: 'error-rate' as const,
+    provider: 'router' as const,
+    verdict: 'inconclusive' as const,
+    inconclusive: 'unconfirmed' as const,
+    reason: 'canary error rate leans above tolerated 1× baseline',
+    observed: 0.06,
+    baselineObserved: 0.002,
+    threshold: 0.002,
+    samples: { canary: 46, baseline: 893 },
+    window: { from: 0, to: 0 },
+    evidence: { logLikelihoodRatio: 3, pValue: 0.05, accepted: false, expectedMoreSamples: 20 },
+  };
+
+  it('is never advanced, and is held past its max duration for the test to decide before it pauses', () => {
+    const rollout = aDomainRollout(policy);
+    const at = (seconds: number) => planTick(rollout, [doubt], rollout.gateState, rollout.stepStartedAt + seconds * 1000).decision.kind;
+    assert.equal(at(15), 'hold');
+    assert.equal(at(25), 'hold');
+    assert.equal(at(59), 'hold');
+    assert.equal(at(60), 'pause');
+  });
+
+  it('pauses at its max duration when a gate simply lacks samples', () => {
+    const rollout = aDomainRollout(policy);
+    const few = { ...doubt, inconclusive: 'too-few-samples' as const, evidence: null };
+    assert.equal(planTick(rollout, [few], rollout.gateState, rollout.stepStartedAt + 20_000).decision.kind, 'pause');
+  });
+});
