@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 
 import pino from 'pino';
 
-import { demoPolicy } from './policy.ts';
+import { parseLokiChoice } from './loki.ts';
+import { demoPolicy, logGates } from './policy.ts';
 import type { RolloutReport } from './run.ts';
 import { runRollout } from './run.ts';
 import { startDemoStack } from './stack.ts';
@@ -10,11 +11,15 @@ import { startDemoStack } from './stack.ts';
 /**
  * `npm run demo`: two canary rollouts of the demo service on embedded
  * defaults, narrated tick by tick. The healthy candidate is promoted step by
- * step; the faulty one (8% of answers are 5xx) is rolled back.
+ * step; the faulty one (8% of answers are 5xx) is rolled back. With
+ * `--loki`, a third rollout is rolled back on its logs alone: all its answers
+ * succeed, but it logs a new kind of exception.
  */
-const USAGE = `usage: npm run demo -- [--keep-running] [--no-prometheus] [--port N] [--rate N]
+const USAGE = `usage: npm run demo -- [--keep-running] [--no-prometheus] [--loki URL|fake] [--port N] [--rate N]
   --keep-running   leave the backend, router and demo service up after the two rollouts (Ctrl-C stops them)
   --no-prometheus  judge the router's own counters even when prometheus is on PATH
+  --loki URL|fake  push the demo service's logs to this Loki (or to a stand-in for one with "fake"), add two
+                   log gates and a third rollout, v2 → v4, that only its logs give away
   --port N         port for the Sentra API (default: a free one; 8080 with --keep-running)
   --rate N         requests per second through the router (default 200)`;
 
@@ -24,8 +29,10 @@ async function main(): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const logger = pino({ level: process.env.SENTRA_LOG_LEVEL ?? 'warn' });
 
-  say('Sentra demo: starting the demo service (v1 stable, v2 healthy, v3 faulty), the router, load, telemetry and the backend.');
-  const stack = await startDemoStack({ rate: args.rate, port: args.port, prometheus: args.prometheus, logger, say });
+  const versions = `v1 stable, v2 healthy, v3 faulty${args.loki ? ', v4 logging a new exception' : ''}`;
+  say(`Sentra demo: starting the demo service (${versions}), the router, load, telemetry and the backend.`);
+  const { rate, port, prometheus } = args;
+  const stack = await startDemoStack({ rate, port, prometheus, loki: args.loki ?? undefined, logger, say });
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -39,14 +46,20 @@ async function main(): Promise<number> {
   say(`Router:  ${stack.router.proxyUrl} (proxy), ${stack.router.adminUrl}/metrics (metrics); load ${args.rate} req/s\n`);
 
   const policy = demoPolicy(stack.provider);
+  if (args.loki) policy.gates.push(...logGates());
   await stack.api.call('POST', '/api/v1/policies', policy);
   const reports: RolloutReport[] = [];
   reports.push(await runRollout(stack, { label: 'rollout 1', baseline: 'v1', canary: 'v2', policy: policy.name }, say));
   say('');
   reports.push(await runRollout(stack, { label: 'rollout 2', baseline: 'v2', canary: 'v3', policy: policy.name }, say));
+  if (args.loki) {
+    say('');
+    const third = { label: 'rollout 3', baseline: 'v2', canary: 'v4', policy: policy.name } as const;
+    reports.push(await runRollout(stack, third, say));
+  }
   say(`\n${summary(reports)}`);
 
-  const ok = reports[0]?.outcome === 'completed' && reports[1]?.outcome === 'rolled_back';
+  const ok = reports[0]?.outcome === 'completed' && reports.slice(1).every((r) => r.outcome === 'rolled_back');
   if (args.keepRunning) {
     say(`\nStill running (Ctrl-C to stop). Try:\n  curl -H 'Authorization: Bearer ${stack.token}' ${stack.backendUrl}/api/v1/rollouts`);
     await new Promise(() => undefined);
@@ -65,6 +78,7 @@ export function summary(reports: RolloutReport[]): string {
       lines.push(`    first canary request → rollback decision: ${seconds(r.toRollbackDecisionMs)}`);
       lines.push(`    first canary request → all traffic back on ${r.baseline}: ${seconds(r.toBaselineMs)}`);
       lines.push(`    canary requests in the second after that: ${r.canaryRequestsAfterRollback}`);
+      lines.push(`    gates: ${r.verdicts.map((v) => `${v.gate} ${v.verdict}`).join(' · ')}`);
       lines.push(`    reason: ${r.reason}`);
     }
   }
@@ -83,6 +97,7 @@ function parse() {
         'no-prometheus': { type: 'boolean', default: false },
         port: { type: 'string' },
         rate: { type: 'string', default: '200' },
+        loki: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -94,7 +109,9 @@ function parse() {
     const port = values.port === undefined ? (values['keep-running'] ? 8080 : 0) : Number(values.port);
     if (!Number.isInteger(rate) || rate < 1 || rate > 5000) throw new Error('--rate must be a whole number from 1 to 5000');
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
-    return { keepRunning: values['keep-running'], prometheus: values['no-prometheus'] ? ('off' as const) : ('auto' as const), port, rate };
+    const loki = values.loki === undefined ? null : parseLokiChoice(values.loki);
+    const prometheus = values['no-prometheus'] ? ('off' as const) : ('auto' as const);
+    return { keepRunning: values['keep-running'], prometheus, port, rate, loki };
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return null;

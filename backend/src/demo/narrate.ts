@@ -13,13 +13,13 @@ export function narrateDecision(label: string, rollout: RolloutSummary, decision
 }
 
 export function narrateGate(result: GateResult): string {
+  if (result.kind === 'new-errors') return narrateNewErrors(result);
   const observed = show(result.observed, result.kind);
   const threshold = show(result.threshold, result.kind);
   const samples =
     result.samples.baseline !== null ? ` n=${result.samples.canary}/${result.samples.baseline}` : result.samples.canary > 0 ? ` n=${result.samples.canary}` : '';
   const versus = result.baselineObserved === null ? '' : ` vs ${show(result.baselineObserved, result.kind)}`;
-  const why = result.verdict === 'inconclusive' ? ` (${result.inconclusive})` : result.verdict === 'error' ? ` (${result.reason})` : '';
-  return `${result.gate} ${result.verdict}${why} ${observed}${versus} limit ${threshold}${samples}`;
+  return `${result.gate} ${result.verdict}${why(result)} ${observed}${versus} limit ${threshold}${samples}`;
 }
 
 function show(value: number | string | null, kind: string): string {
@@ -27,4 +27,21 @@ function show(value: number | string | null, kind: string): string {
   if (typeof value === 'string') return value;
   if (kind === 'query') return Number(value.toPrecision(3)).toString();
   return `${(value * 100).toFixed(2)}%`;
+}
+
+/**
+ * A `new-errors` gate counts templates, not requests: the new ones confirmed
+ * so far, the occurrences that confirm one, the canary's error lines this
+ * tick and the baseline's templates known.
+ */
+function narrateNewErrors(result: GateResult): string {
+  const head = `${result.gate} ${result.verdict}${why(result)}`;
+  if (result.observed === null) return head;
+  const counts = `canary error lines ${result.samples.canary}, baseline templates ${result.samples.baseline ?? 'n/a'}`;
+  return `${head} ${result.observed} new (${result.threshold}× confirms one), ${counts}`;
+}
+
+function why(result: GateResult): string {
+  if (result.verdict === 'inconclusive') return ` (${result.inconclusive})`;
+  return result.verdict === 'error' ? ` (${result.reason})` : '';
 }

@@ -42,3 +42,26 @@ export function demoPolicy(provider: 'prometheus' | 'router', stepSeconds = 10):
     limits: { tickInterval: '1s', noDataTicks: 15, errorTicks: 5, failTicks: 2, telemetryLag: '1s', queryTimeout: '2s' },
   };
 }
+
+/**
+ * The gates on the demo service's logs in Loki, added to the policy by
+ * `--loki`. `log-error-rate` compares error lines per request with the
+ * baseline and tolerates 6 points more: it guards against a flood of error
+ * lines, not against a few. `new-errors` fails once the canary has written
+ * an error template five times that the baseline never wrote, over the
+ * rollout and the ten minutes before it; until then a new template holds the
+ * rollout where it is.
+ */
+export function logGates(): Gate[] {
+  return [
+    {
+      name: 'log-error-rate',
+      kind: 'error-rate',
+      provider: 'loki',
+      minSamples: 40,
+      alpha: 0.005,
+      tolerance: { absolute: 0.06 },
+    },
+    { name: 'new-errors', kind: 'new-errors', provider: 'loki', minOccurrences: 5, baselineLookback: '10m' },
+  ];
+}

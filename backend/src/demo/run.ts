@@ -29,6 +29,8 @@ export interface RolloutReport {
   canaryRequestsAfterRollback: number | null;
   totalMs: number;
   reason: string;
+  /** Each gate's verdict on the last decision. */
+  verdicts: { gate: string; verdict: string }[];
 }
 
 const TERMINAL = new Set(['completed', 'rolled_back', 'aborted']);
@@ -106,6 +108,7 @@ async function report(stack: DemoStack, plan: RolloutPlan, id: string, ended: En
     canaryRequestsAfterRollback: rolledBack ? await canaryTrickle(stack, plan.canary) : null,
     totalMs: Date.now() - started,
     reason: ended.decision.reason,
+    verdicts: ended.decision.verdicts.map((v) => ({ gate: v.gate, verdict: v.verdict })),
   };
 }
 

@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import type { Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { pino } from 'pino';
 import type { DestinationStream, Level, Logger } from 'pino';
 import Type from 'typebox';
@@ -10,6 +12,8 @@ import Type from 'typebox';
 import type { FieldError, Validated } from '../domain/policy.ts';
 import { schemaErrors } from '../domain/policy.ts';
 import { VERSION_PATTERN } from '../router/schemas.ts';
+import type { LokiPush, Tracing } from './telemetry-export.ts';
+import { createLokiPush, createTracing } from './telemetry-export.ts';
 
 const Ratio = Type.Number({ minimum: 0, maximum: 1 });
 const Millis = Type.Number({ minimum: 0, maximum: 60_000 });
@@ -24,6 +28,7 @@ export const DemoKnobs = Type.Object(
     latencyJitterMs: Millis,
     /** Share of requests that log an exception with a stack, even when they answer 200. */
     errorLogRatio: Ratio,
+    /** The exception's message; each `{id}` in it becomes a new five-digit number on every line. */
     errorLogMessage: Type.String({ minLength: 1, maxLength: 500 }),
   },
   { additionalProperties: false },
@@ -44,8 +49,15 @@ export interface DemoServiceOptions extends Partial<DemoKnobs> {
   host?: string;
   /** Where the JSON log lines go; standard output unless set. */
   logDestination?: DestinationStream;
-  /** `info` unless set; every answered request is logged at `debug`. */
+  /** `info` unless set; every answered request is logged at `debug` (`"msg":"request completed"`). */
   logLevel?: Level | 'silent';
+  /**
+   * Also pushes every log line, requests included, to Loki under the stream
+   * labels `service` and `version`, whatever `logLevel` says.
+   */
+  loki?: { url: string; tenant?: string; intervalMs?: number };
+  /** Exports one span per request over OTLP/HTTP (to Tempo), with an error status on a 5xx answer. */
+  tracing?: { url: string; tenant?: string };
   /** Source of randomness for the fault knobs, in [0, 1). */
   random?: () => number;
 }
@@ -69,10 +81,8 @@ export interface DemoService {
 export async function startDemoService(options: DemoServiceOptions): Promise<DemoService> {
   let knobs = initialKnobs(options);
   const random = options.random ?? Math.random;
-  const logger = pino(
-    { level: options.logLevel ?? 'info', base: { service: options.service ?? 'demo', version: options.version } },
-    options.logDestination ?? pino.destination(1),
-  );
+  const exporters = startExporters(options);
+  const logger = demoLogger(options, exporters.loki);
 
   function setKnobs(changes: unknown): Validated<DemoKnobs> {
     const errors = schemaErrors(KnobChanges, changes, '');
@@ -82,7 +92,7 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     return { ok: true, value: knobs };
   }
 
-  const work = { version: options.version, logger, random, knobs: () => knobs };
+  const work = { version: options.version, logger, random, knobs: () => knobs, tracing: exporters.tracing };
   const server = http.createServer((req, res) => {
     route(req, res, work, setKnobs).catch((err: unknown) => {
       logger.error({ err }, 'demo handler failed');
@@ -92,6 +102,9 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  }).catch(async (error: unknown) => {
+    await exporters.close();
+    throw error;
   });
 
   const address = server.address() as AddressInfo;
@@ -102,12 +115,56 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     version: options.version,
     knobs: () => knobs,
     setKnobs,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      // After the server: the last requests' lines and spans are sent too.
+      await exporters.close();
+    },
   };
+}
+
+interface Exporters {
+  loki: LokiPush | null;
+  tracing: Tracing | null;
+  close(): Promise<void>;
+}
+
+function startExporters(options: DemoServiceOptions): Exporters {
+  const service = options.service ?? 'demo';
+  const { loki: lokiOptions, tracing: tracingOptions } = options;
+  const loki = lokiOptions
+    ? createLokiPush({ ...lokiOptions, labels: { service, version: options.version } })
+    : null;
+  const tracing = tracingOptions
+    ? createTracing({ ...tracingOptions, serviceName: service, serviceVersion: options.version })
+    : null;
+  return {
+    loki,
+    tracing,
+    close: async () => {
+      await Promise.all([loki?.close(), tracing?.shutdown()]);
+    },
+  };
+}
+
+/**
+ * The service's logger. Without Loki it writes to `logDestination` at
+ * `logLevel`, as it always has. With Loki every line from `debug` up also
+ * goes there, so that each request has its `request completed` line in Loki
+ * even when the local output is quieter or silent.
+ */
+function demoLogger(options: DemoServiceOptions, loki: LokiPush | null): Logger {
+  const level = options.logLevel ?? 'info';
+  const base = { service: options.service ?? 'demo', version: options.version };
+  if (!loki) return pino({ level, base }, options.logDestination ?? pino.destination(1));
+
+  const streams: pino.StreamEntry[] = [{ level: 'debug', stream: loki }];
+  if (level !== 'silent') streams.push({ level, stream: options.logDestination ?? pino.destination(1) });
+  const lowest = level !== 'silent' && pino.levels.values[level]! < pino.levels.values.debug! ? level : 'debug';
+  return pino({ level: lowest, base }, pino.multistream(streams));
 }
 
 function initialKnobs(options: DemoServiceOptions): DemoKnobs {
@@ -131,6 +188,7 @@ interface Work {
   logger: Logger;
   random: () => number;
   knobs: () => DemoKnobs;
+  tracing: Tracing | null;
 }
 
 async function route(
@@ -155,6 +213,7 @@ async function route(
 /** One ordinary request, delayed, failed and logged as the knobs say. */
 async function serve(req: IncomingMessage, res: ServerResponse, work: Work, path: string): Promise<void> {
   req.resume();
+  followAnswer(req, res, work, path);
   const knobs = work.knobs();
   const delayMs = knobs.latencyMs + work.random() * knobs.latencyJitterMs;
   if (delayMs > 0) await sleep(delayMs);
@@ -162,15 +221,44 @@ async function serve(req: IncomingMessage, res: ServerResponse, work: Work, path
   const fails = work.random() < knobs.errorRatio;
   const raises = work.random() < knobs.errorLogRatio;
   const fields = { method: req.method, path, delayMs: Math.round(delayMs) };
-  if (raises)
-    work.logger.error({ ...fields, err: new DemoFault(knobs.errorLogMessage) }, 'request raised an exception');
+  if (raises) {
+    const err = new DemoFault(withIds(knobs.errorLogMessage, work.random));
+    work.logger.error({ ...fields, err }, 'request raised an exception');
+  }
 
   if (fails) {
     work.logger.error({ ...fields, status: 500 }, 'request failed');
     return void sendJson(res, 500, { error: 'injected failure', version: work.version });
   }
-  work.logger.debug({ ...fields, status: 200 }, 'request served');
   sendJson(res, 200, { ok: true, version: work.version, path, delayMs: fields.delayMs });
+}
+
+/**
+ * Once the answer is over, whichever way: one `request completed` line, the
+ * line Sentra's Loki queries count requests by, and the request's span ended
+ * with its status (an error status for a 5xx).
+ */
+function followAnswer(req: IncomingMessage, res: ServerResponse, work: Work, path: string): void {
+  const started = performance.now();
+  const method = req.method ?? 'GET';
+  const attributes = { 'http.request.method': method, 'url.path': path };
+  const span: Span | null =
+    work.tracing?.tracer.startSpan(`${method} ${path}`, { kind: SpanKind.SERVER, attributes }) ?? null;
+  res.once('close', () => {
+    const status = res.statusCode;
+    const aborted = !res.writableFinished;
+    const responseTimeMs = Math.round(performance.now() - started);
+    work.logger.debug({ method, path, status, responseTimeMs, ...(aborted ? { aborted } : {}) }, 'request completed');
+    if (!span) return;
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+    span.end();
+  });
+}
+
+/** The message with each `{id}` replaced by a five-digit number of its own. */
+function withIds(message: string, random: () => number): string {
+  return message.replaceAll('{id}', () => String(10_000 + Math.floor(random() * 90_000)));
 }
 
 async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {

@@ -14,17 +14,31 @@ import { createDeps } from '../wiring.ts';
 import { ApiClient } from './api-client.ts';
 import type { Load } from './load.ts';
 import { startLoad } from './load.ts';
+import { startDemoLoki } from './loki.ts';
 import { findPrometheus, startPrometheus } from './prometheus.ts';
 import type { DemoService } from './service.ts';
 import { startDemoService } from './service.ts';
 
 export const DEMO_SERVICE = 'demo';
 
-/** The demo service's versions: a stable one, a healthy candidate and a faulty one (8% of answers are 5xx). */
+/**
+ * The demo service's versions: a stable one, a healthy candidate, a faulty
+ * one (8% of answers are 5xx), and one whose answers are all fine but which
+ * logs a new kind of exception on 5% of requests. v1 to v3 log the same
+ * routine exception on 1% of requests, so the baseline has error templates of
+ * its own; only v4 ever logs the new one.
+ */
 export const VERSIONS = {
-  v1: { errorRatio: 0.002, latencyMs: 20, latencyJitterMs: 10 },
-  v2: { errorRatio: 0.002, latencyMs: 22, latencyJitterMs: 10 },
-  v3: { errorRatio: 0.08, latencyMs: 22, latencyJitterMs: 10 },
+  v1: { errorRatio: 0.002, latencyMs: 20, latencyJitterMs: 10, errorLogRatio: 0.01 },
+  v2: { errorRatio: 0.002, latencyMs: 22, latencyJitterMs: 10, errorLogRatio: 0.01 },
+  v3: { errorRatio: 0.08, latencyMs: 22, latencyJitterMs: 10, errorLogRatio: 0.01 },
+  v4: {
+    errorRatio: 0,
+    latencyMs: 22,
+    latencyJitterMs: 10,
+    errorLogRatio: 0.05,
+    errorLogMessage: 'java.lang.IllegalStateException: inventory cache for sku {id} not warmed',
+  },
 } as const;
 export type DemoVersion = keyof typeof VERSIONS;
 
@@ -35,6 +49,8 @@ export interface StackOptions {
   port?: number;
   /** `required`: fail without a prometheus binary; `auto`: use it when on PATH; `off`: judge the router's counters. */
   prometheus?: 'required' | 'auto' | 'off';
+  /** `fake` or a Loki's URL: the demo service pushes its logs there and the backend gets SENTRA_LOKI_URL. */
+  loki?: string;
   logger: Logger;
   say: (line: string) => void;
 }
@@ -48,16 +64,17 @@ export interface DemoStack {
   services: Record<DemoVersion, DemoService>;
   load: Load;
   prometheusUrl: string | null;
+  lokiUrl: string | null;
   provider: 'prometheus' | 'router';
   storePath: string;
   close(): Promise<void>;
 }
 
 /**
- * Starts everything the demo needs on loopback: the three versions of the
+ * Starts everything the demo needs on loopback: the four versions of the
  * demo service, the built-in router in front of them, a steady load through
- * the router, Prometheus when its binary is on PATH, and the Sentra backend
- * on an embedded store.
+ * the router, Prometheus when its binary is on PATH, Loki (or its stand-in)
+ * when asked for, and the Sentra backend on an embedded store.
  */
 export async function startDemoStack(options: StackOptions): Promise<DemoStack> {
   const closers: (() => Promise<void>)[] = [];
@@ -65,7 +82,10 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
     for (const fn of closers.reverse()) await fn().catch(() => undefined);
   };
   try {
-    const services = await startServices(closers);
+    // Before the services, which push to it, and so closed after them.
+    const loki = options.loki ? await startDemoLoki(options.loki, options.say) : null;
+    if (loki) closers.push(() => loki.close());
+    const services = await startServices(closers, loki?.url ?? null);
     const router = await startRouter(services, closers);
     const prometheus = await maybePrometheus(options, router, closers);
     const provider = prometheus ? 'prometheus' : 'router';
@@ -73,7 +93,8 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
     const dir = await mkdtemp(join(tmpdir(), 'sentra-demo-'));
     closers.push(() => rm(dir, { recursive: true, force: true }));
     const token = randomBytes(24).toString('hex');
-    const config = demoConfig(token, options.port ?? 0, join(dir, 'sentra.db'), router, prometheus?.url ?? null);
+    const telemetry = { prometheusUrl: prometheus?.url ?? null, lokiUrl: loki?.url ?? null };
+    const config = demoConfig(token, options.port ?? 0, join(dir, 'sentra.db'), router, telemetry);
     const backendUrl = await startBackend(config, options.logger, closers);
 
     const load = startLoad({ url: router.proxyUrl, rate: options.rate ?? 200 });
@@ -87,6 +108,7 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
       services,
       load,
       prometheusUrl: prometheus?.url ?? null,
+      lokiUrl: loki?.url ?? null,
       provider,
       storePath: join(dir, 'sentra.db'),
       close,
@@ -97,10 +119,16 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
   }
 }
 
-async function startServices(closers: (() => Promise<void>)[]): Promise<Record<DemoVersion, DemoService>> {
+async function startServices(
+  closers: (() => Promise<void>)[],
+  lokiUrl: string | null,
+): Promise<Record<DemoVersion, DemoService>> {
+  // Pushed four times a second: a line must reach Loki within the policy's one-second telemetry lag.
+  const loki = lokiUrl ? { loki: { url: lokiUrl, intervalMs: 250 } } : {};
   const entries = await Promise.all(
     Object.entries(VERSIONS).map(async ([version, knobs]) => {
-      const service = await startDemoService({ version, service: DEMO_SERVICE, logLevel: 'silent', ...knobs });
+      const options = { version, service: DEMO_SERVICE, logLevel: 'silent' as const, ...knobs, ...loki };
+      const service = await startDemoService(options);
       closers.push(() => service.close());
       return [version, service] as const;
     }),
@@ -138,13 +166,20 @@ async function maybePrometheus(options: StackOptions, router: RouterAddress, clo
   return prometheus;
 }
 
-function demoConfig(token: string, port: number, dbPath: string, router: RouterAddress, prometheusUrl: string | null): Config {
+function demoConfig(
+  token: string,
+  port: number,
+  dbPath: string,
+  router: RouterAddress,
+  { prometheusUrl, lokiUrl }: { prometheusUrl: string | null; lokiUrl: string | null },
+): Config {
   return loadConfig({
     SENTRA_API_TOKEN: token,
     SENTRA_PORT: String(port),
     SENTRA_STORE_URL: `sqlite:${dbPath}`,
     SENTRA_ROUTER_URL: router.adminUrl,
     ...(prometheusUrl ? { SENTRA_PROMETHEUS_URL: prometheusUrl } : {}),
+    ...(lokiUrl ? { SENTRA_LOKI_URL: lokiUrl } : {}),
   });
 }
 
