@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 
 import pino from 'pino';
 
+import type { DemoTraffic } from './front.ts';
+import { DEMO_TRAFFIC, missingForTraffic } from './front.ts';
 import { demoPolicy } from './policy.ts';
 import type { RolloutReport } from './run.ts';
 import { runRollout } from './run.ts';
@@ -10,22 +12,36 @@ import { startDemoStack } from './stack.ts';
 /**
  * `npm run demo`: two canary rollouts of the demo service on embedded
  * defaults, narrated tick by tick. The healthy candidate is promoted step by
- * step; the faulty one (8% of answers are 5xx) is rolled back.
+ * step; the faulty one (8% of answers are 5xx) is rolled back. With
+ * `--traffic haproxy|nginx` a real proxy moves the traffic and the gates read
+ * the demo service's own metrics through Prometheus.
  */
-const USAGE = `usage: npm run demo -- [--keep-running] [--no-prometheus] [--port N] [--rate N]
-  --keep-running   leave the backend, router and demo service up after the two rollouts (Ctrl-C stops them)
-  --no-prometheus  judge the router's own counters even when prometheus is on PATH
+const USAGE = `usage: npm run demo -- [--keep-running] [--no-prometheus] [--traffic router|haproxy|nginx] [--port N] [--rate N]
+  --keep-running   leave the backend, router or proxy and demo service up after the two rollouts (Ctrl-C stops them)
+  --no-prometheus  judge the router's own counters even when prometheus is on PATH (router only)
+  --traffic KIND   what moves the traffic: the built-in router (default), or a real haproxy or nginx
+                   (/usr/sbin/haproxy, /usr/sbin/nginx); gates then read the demo service's own metrics,
+                   which needs prometheus on PATH
   --port N         port for the Sentra API (default: a free one; 8080 with --keep-running)
-  --rate N         requests per second through the router (default 200)`;
+  --rate N         requests per second through the router or proxy (default 200)`;
+
+const CARRIERS: Record<DemoTraffic, string> = { router: 'the router', haproxy: 'HAProxy', nginx: 'NGINX' };
 
 async function main(): Promise<number> {
   const args = parse();
   if (!args) return 2;
+  const missing = await missingForTraffic(args.traffic);
+  if (missing !== null) {
+    process.stderr.write(`${missing}\n`);
+    return 2;
+  }
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const logger = pino({ level: process.env.SENTRA_LOG_LEVEL ?? 'warn' });
 
-  say('Sentra demo: starting the demo service (v1 stable, v2 healthy, v3 faulty), the router, load, telemetry and the backend.');
-  const stack = await startDemoStack({ rate: args.rate, port: args.port, prometheus: args.prometheus, logger, say });
+  const carrier = CARRIERS[args.traffic];
+  say(`Sentra demo: starting the demo service (v1 stable, v2 healthy, v3 faulty), ${carrier}, load, telemetry and the backend.`);
+  const { rate, port, prometheus, traffic } = args;
+  const stack = await startDemoStack({ rate, port, prometheus, traffic, logger, say });
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -36,9 +52,9 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
 
   say(`Backend: ${stack.backendUrl}  API token: ${stack.token}`);
-  say(`Router:  ${stack.router.proxyUrl} (proxy), ${stack.router.adminUrl}/metrics (metrics); load ${args.rate} req/s\n`);
+  say(`${stack.front.describe()}; load ${args.rate} req/s\n`);
 
-  const policy = demoPolicy(stack.provider);
+  const policy = demoPolicy(stack.telemetry);
   await stack.api.call('POST', '/api/v1/policies', policy);
   const reports: RolloutReport[] = [];
   reports.push(await runRollout(stack, { label: 'rollout 1', baseline: 'v1', canary: 'v2', policy: policy.name }, say));
@@ -83,6 +99,7 @@ function parse() {
         'no-prometheus': { type: 'boolean', default: false },
         port: { type: 'string' },
         rate: { type: 'string', default: '200' },
+        traffic: { type: 'string', default: 'router' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -94,7 +111,13 @@ function parse() {
     const port = values.port === undefined ? (values['keep-running'] ? 8080 : 0) : Number(values.port);
     if (!Number.isInteger(rate) || rate < 1 || rate > 5000) throw new Error('--rate must be a whole number from 1 to 5000');
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
-    return { keepRunning: values['keep-running'], prometheus: values['no-prometheus'] ? ('off' as const) : ('auto' as const), port, rate };
+    const traffic = DEMO_TRAFFIC.find((kind) => kind === values.traffic);
+    if (traffic === undefined) throw new Error(`--traffic must be one of ${DEMO_TRAFFIC.join(', ')}`);
+    if (traffic !== 'router' && values['no-prometheus']) {
+      throw new Error(`--no-prometheus cannot go with --traffic ${traffic}: the gates read the demo service's metrics through Prometheus`);
+    }
+    const prometheus = values['no-prometheus'] ? ('off' as const) : ('auto' as const);
+    return { keepRunning: values['keep-running'], prometheus, port, rate, traffic };
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return null;

@@ -23,9 +23,12 @@ export interface RolloutReport {
   steps: { weight: number; seconds: number | null; outcome: string | null }[];
   /** Milliseconds from the canary's first request to the rollback decision, when rolled back. */
   toRollbackDecisionMs: number | null;
-  /** Milliseconds from the canary's first request to the router confirming all traffic on the baseline. */
+  /** Milliseconds from the canary's first request to the router or proxy confirming all traffic on the baseline. */
   toBaselineMs: number | null;
-  /** Canary requests the router served in the second after it confirmed all traffic on the baseline. */
+  /**
+   * Canary requests served in the second after all traffic was confirmed on the baseline: as the router
+   * counted them, or, behind a real proxy, as the canary's own counters did.
+   */
   canaryRequestsAfterRollback: number | null;
   totalMs: number;
   reason: string;
@@ -36,12 +39,14 @@ const TERMINAL = new Set(['completed', 'rolled_back', 'aborted']);
 const ROLLOUT_LIMIT_MS = 5 * 60_000;
 
 /**
- * Runs one rollout through the API, as a CI/CD tool would: starts it, follows
+ * Runs one rollout through the API, as a CI/CD tool would: readies the
+ * traffic (behind a real proxy, one in front of this pair), starts it, follows
  * its events on the WebSocket stream (narrating each tick through `say`), and
  * reports its outcome, step times and, for a rollback, how long the canary
  * served traffic.
  */
 export async function runRollout(stack: DemoStack, plan: RolloutPlan, say: (line: string) => void): Promise<RolloutReport> {
+  const traffic = await stack.prepareRollout(plan.baseline, plan.canary);
   const firstRequest = watchFirstRequest(stack, plan.canary);
   const stream = await openStream(stack);
   try {
@@ -51,6 +56,7 @@ export async function runRollout(stack: DemoStack, plan: RolloutPlan, say: (line
       baseline: plan.baseline,
       canary: plan.canary,
       policy: plan.policy,
+      ...(traffic ? { traffic } : {}),
     });
     say(`[${plan.label}] started ${plan.baseline} → ${plan.canary} (rollout ${rollout.id})`);
     const ended = await follow(stream, rollout.id, plan.label, say);
@@ -118,12 +124,11 @@ async function canaryTrickle(stack: DemoStack, canary: string): Promise<number> 
   return (await canaryRequests(stack, canary)) - before;
 }
 
-async function canaryRequests(stack: DemoStack, version: string): Promise<number> {
-  const stats = await stack.routerAdmin.call<{ versions: Record<string, { requests: number }> }>('GET', `/admin/services/${DEMO_SERVICE}/stats`);
-  return stats.versions[version]?.requests ?? 0;
+function canaryRequests(stack: DemoStack, version: string): Promise<number> {
+  return stack.front.served(version);
 }
 
-/** Polls the router's counters until the canary has served its first request of this rollout. */
+/** Polls the router's (or the canary's own) counters until the canary has served its first request of this rollout. */
 function watchFirstRequest(stack: DemoStack, canary: string): { result: Promise<number | null>; stop(): void } {
   let stopped = false;
   const result = (async () => {

@@ -18,7 +18,6 @@ export const DEMO_SERVICE_QUERIES = {
   requests: `sum(${DEMO_REQUESTS_METRIC}{${SELECTOR}})`,
   errors: `sum(${DEMO_REQUESTS_METRIC}{${SELECTOR},code=~"5.."})`,
   histogram: DEMO_DURATION_METRIC,
-  rate: `sum(rate(${DEMO_REQUESTS_METRIC}{${SELECTOR}}[5s]))`,
 } as const;
 
 /**
