@@ -8,7 +8,10 @@ import { test } from 'node:test';
 const DEMO = new URL('../../backend/src/demo/main.ts', import.meta.url).pathname;
 
 /** Runs `npm run demo`'s entry point as a user would, with these arguments, and collects what it prints. */
-function runDemo(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
+function runDemo(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', DEMO, ...args], {
       env: { ...env, SENTRA_LOG_LEVEL: 'warn' },
@@ -35,12 +38,29 @@ for (const { kind, name } of PROXIES) {
   test(`behind a real ${name}, the demo promotes the healthy candidate and rolls the faulty one back, judged on the demo service's own metrics`, async () => {
     const { code, output } = await runDemo(['--traffic', kind]);
     assert.equal(code, 0, output);
-    assert.match(output, /^Prometheus: http:\/\/127\.0\.0\.1:\d+ \(scraping the demo service's own \/metrics on v1, v2, v3 every second\); gates judge PromQL\.$/m);
-    assert.match(output, new RegExp(`^${name}: http://127\\.0\\.0\\.1:\\d+ \\(pid \\d+\\) in front of v1 \\(baseline\\) and v2 \\(canary\\)`, 'm'));
-    assert.match(output, new RegExp(`^${name}: http://127\\.0\\.0\\.1:\\d+ \\(pid \\d+\\) in front of v2 \\(baseline\\) and v3 \\(canary\\); the load moved to it\\.$`, 'm'));
+    assert.match(
+      output,
+      /^Prometheus: http:\/\/127\.0\.0\.1:\d+ \(scraping the demo service's own \/metrics on v1, v2, v3 every second\); gates judge PromQL\.$/m,
+    );
+    assert.match(
+      output,
+      new RegExp(
+        `^${name}: http://127\\.0\\.0\\.1:\\d+ \\(pid \\d+\\) in front of v1 \\(baseline\\) and v2 \\(canary\\)`,
+        'm',
+      ),
+    );
+    assert.match(
+      output,
+      new RegExp(
+        `^${name}: http://127\\.0\\.0\\.1:\\d+ \\(pid \\d+\\) in front of v2 \\(baseline\\) and v3 \\(canary\\); the load moved to it\\.$`,
+        'm',
+      ),
+    );
     assert.doesNotMatch(output, /^Router:/m);
 
-    const advances = [...output.matchAll(/^\[rollout 1\] step (\d)\/4 (\d+)% → (\d+)%\s+(ADVANCE|COMPLETE)/gm)].map((m) => `${m[2]}→${m[3]}`);
+    const advances = [...output.matchAll(/^\[rollout 1\] step (\d)\/4 (\d+)% → (\d+)%\s+(ADVANCE|COMPLETE)/gm)].map(
+      (m) => `${m[2]}→${m[3]}`,
+    );
     assert.deepEqual(advances, ['5→15', '15→30', '30→50', '50→100']);
     assert.match(output, /^\[rollout 2\] step 1\/4 5% → 0%\s+ROLLBACK .*error-rate fail/m);
     assert.doesNotMatch(output, /^\[rollout 1\].*ROLLBACK/m);
@@ -68,10 +88,16 @@ test('without a prometheus binary, --traffic haproxy says in one line that it ne
 });
 
 test('--traffic refuses an unknown proxy and --no-prometheus behind a proxy, exiting 2 with the usage', async () => {
-  for (const args of [['--traffic', 'envoy'], ['--traffic', 'nginx', '--no-prometheus']]) {
+  for (const args of [
+    ['--traffic', 'envoy'],
+    ['--traffic', 'nginx', '--no-prometheus'],
+  ]) {
     const { code, output } = await runDemo(args);
     assert.equal(code, 2, output);
-    assert.match(output, /^--(traffic must be one of router, haproxy, nginx|no-prometheus cannot go with --traffic nginx)/);
+    assert.match(
+      output,
+      /^--(traffic must be one of router, haproxy, nginx|no-prometheus cannot go with --traffic nginx)/,
+    );
     assert.match(output, /^usage: npm run demo -- /m);
   }
 });

@@ -39,7 +39,9 @@ async function main(): Promise<number> {
   const logger = pino({ level: process.env.SENTRA_LOG_LEVEL ?? 'warn' });
 
   const carrier = CARRIERS[args.traffic];
-  say(`Sentra demo: starting the demo service (v1 stable, v2 healthy, v3 faulty), ${carrier}, load, telemetry and the backend.`);
+  say(
+    `Sentra demo: starting the demo service (v1 stable, v2 healthy, v3 faulty), ${carrier}, load, telemetry and the backend.`,
+  );
   const { rate, port, prometheus, traffic } = args;
   const stack = await startDemoStack({ rate, port, prometheus, traffic, logger, say });
   let closing = false;
@@ -64,7 +66,9 @@ async function main(): Promise<number> {
 
   const ok = reports[0]?.outcome === 'completed' && reports[1]?.outcome === 'rolled_back';
   if (args.keepRunning) {
-    say(`\nStill running (Ctrl-C to stop). Try:\n  curl -H 'Authorization: Bearer ${stack.token}' ${stack.backendUrl}/api/v1/rollouts`);
+    say(
+      `\nStill running (Ctrl-C to stop). Try:\n  curl -H 'Authorization: Bearer ${stack.token}' ${stack.backendUrl}/api/v1/rollouts`,
+    );
     await new Promise(() => undefined);
   }
   await shutdown();
@@ -75,7 +79,10 @@ export function summary(reports: RolloutReport[]): string {
   const lines = ['Summary'];
   for (const r of reports) {
     lines.push(`  ${r.label}: ${r.baseline} → ${r.canary} ${r.outcome.replace('_', ' ')} after ${seconds(r.totalMs)}`);
-    const steps = r.steps.map((s) => `${s.weight}% ${s.seconds === null ? 'open' : `${s.seconds.toFixed(1)}s`}${s.outcome ? ` (${s.outcome})` : ''}`);
+    const steps = r.steps.map(
+      (s) =>
+        `${s.weight}% ${s.seconds === null ? 'open' : `${s.seconds.toFixed(1)}s`}${s.outcome ? ` (${s.outcome})` : ''}`,
+    );
     lines.push(`    steps: ${steps.join(' · ')}`);
     if (r.outcome === 'rolled_back') {
       lines.push(`    first canary request → rollback decision: ${seconds(r.toRollbackDecisionMs)}`);
@@ -109,12 +116,15 @@ function parse() {
     }
     const rate = Number(values.rate);
     const port = values.port === undefined ? (values['keep-running'] ? 8080 : 0) : Number(values.port);
-    if (!Number.isInteger(rate) || rate < 1 || rate > 5000) throw new Error('--rate must be a whole number from 1 to 5000');
+    if (!Number.isInteger(rate) || rate < 1 || rate > 5000)
+      throw new Error('--rate must be a whole number from 1 to 5000');
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
     const traffic = DEMO_TRAFFIC.find((kind) => kind === values.traffic);
     if (traffic === undefined) throw new Error(`--traffic must be one of ${DEMO_TRAFFIC.join(', ')}`);
     if (traffic !== 'router' && values['no-prometheus']) {
-      throw new Error(`--no-prometheus cannot go with --traffic ${traffic}: the gates read the demo service's metrics through Prometheus`);
+      throw new Error(
+        `--no-prometheus cannot go with --traffic ${traffic}: the gates read the demo service's metrics through Prometheus`,
+      );
     }
     const prometheus = values['no-prometheus'] ? ('off' as const) : ('auto' as const);
     return { keepRunning: values['keep-running'], prometheus, port, rate, traffic };

@@ -23,7 +23,14 @@ export function demoPolicy(telemetry: DemoTelemetry, stepSeconds = 10): Policy {
     description: 'Short steps for the demo: about ten seconds each, judged every second.',
     steps: [step(5), step(15), step(30), step(50)],
     gates: demoGates(telemetry),
-    limits: { tickInterval: '1s', noDataTicks: 15, errorTicks: 5, failTicks: 2, telemetryLag: '1s', queryTimeout: '2s' },
+    limits: {
+      tickInterval: '1s',
+      noDataTicks: 15,
+      errorTicks: 5,
+      failTicks: 2,
+      telemetryLag: '1s',
+      queryTimeout: '2s',
+    },
   };
 }
 
@@ -36,7 +43,15 @@ function demoGates(telemetry: DemoTelemetry): Gate[] {
   const gates: Gate[] = [
     { name: 'error-rate', kind: 'error-rate', provider, minSamples: 40, alpha: 0.005, ...counts },
     { name: 'error-ratio', kind: 'error-ratio', provider, max: 0.05, minSamples: 40, ...counts },
-    { name: 'slow-requests', kind: 'latency', provider, threshold: 0.25, maxFraction: 0.05, minSamples: 40, ...histogram },
+    {
+      name: 'slow-requests',
+      kind: 'latency',
+      provider,
+      threshold: 0.25,
+      maxFraction: 0.05,
+      minSamples: 40,
+      ...histogram,
+    },
   ];
   if (provider === 'prometheus') {
     // A custom PromQL gate: the canary's share of 5xx over the last 10 s. With no

@@ -45,7 +45,11 @@ const ROLLOUT_LIMIT_MS = 5 * 60_000;
  * reports its outcome, step times and, for a rollback, how long the canary
  * served traffic.
  */
-export async function runRollout(stack: DemoStack, plan: RolloutPlan, say: (line: string) => void): Promise<RolloutReport> {
+export async function runRollout(
+  stack: DemoStack,
+  plan: RolloutPlan,
+  say: (line: string) => void,
+): Promise<RolloutReport> {
   const traffic = await stack.prepareRollout(plan.baseline, plan.canary);
   const firstRequest = watchFirstRequest(stack, plan.canary);
   const stream = await openStream(stack);
@@ -77,7 +81,10 @@ interface Ended {
 function follow(stream: Stream, id: string, label: string, say: (line: string) => void): Promise<Ended> {
   return new Promise((resolve, reject) => {
     let ending: { summary: RolloutSummary; decision: Decision } | null = null;
-    const timer = setTimeout(() => reject(new Error(`${label} did not end within ${ROLLOUT_LIMIT_MS / 1000}s`)), ROLLOUT_LIMIT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${label} did not end within ${ROLLOUT_LIMIT_MS / 1000}s`)),
+      ROLLOUT_LIMIT_MS,
+    );
     stream.onEvent((event) => {
       if (event.rolloutId !== id) return;
       const payload = event.payload as { rollout?: RolloutSummary; decision?: Decision; applied?: { weight: number } };
@@ -96,7 +103,14 @@ function follow(stream: Stream, id: string, label: string, say: (line: string) =
   });
 }
 
-async function report(stack: DemoStack, plan: RolloutPlan, id: string, ended: Ended, firstAt: number | null, started: number): Promise<RolloutReport> {
+async function report(
+  stack: DemoStack,
+  plan: RolloutPlan,
+  id: string,
+  ended: Ended,
+  firstAt: number | null,
+  started: number,
+): Promise<RolloutReport> {
   const detail = await stack.api.call<{ steps: StepRecord[] }>('GET', `/api/v1/rollouts/${id}`);
   const rolledBack = ended.summary.phase === 'rolled_back';
   const since = (at: number | null) => (rolledBack && firstAt !== null && at !== null ? at - firstAt : null);
@@ -106,7 +120,11 @@ async function report(stack: DemoStack, plan: RolloutPlan, id: string, ended: En
     baseline: plan.baseline,
     canary: plan.canary,
     outcome: ended.summary.phase,
-    steps: detail.steps.map((s) => ({ weight: s.weight, seconds: s.endedAt === null ? null : (s.endedAt - s.startedAt) / 1000, outcome: s.outcome })),
+    steps: detail.steps.map((s) => ({
+      weight: s.weight,
+      seconds: s.endedAt === null ? null : (s.endedAt - s.startedAt) / 1000,
+      outcome: s.outcome,
+    })),
     toRollbackDecisionMs: since(ended.decision.at),
     toBaselineMs: since(ended.baselineAt),
     canaryRequestsAfterRollback: rolledBack ? await canaryTrickle(stack, plan.canary) : null,

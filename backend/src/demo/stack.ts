@@ -154,7 +154,10 @@ async function startFront(
   return { front, router: null };
 }
 
-async function startRouter(services: Record<DemoVersion, DemoService>, closers: (() => Promise<void>)[]): Promise<RouterAddress> {
+async function startRouter(
+  services: Record<DemoVersion, DemoService>,
+  closers: (() => Promise<void>)[],
+): Promise<RouterAddress> {
   const router = createRouter({});
   const address = await router.listen({ proxyPort: 0, adminPort: 0, host: '127.0.0.1' });
   closers.push(() => router.close());
@@ -162,7 +165,12 @@ async function startRouter(services: Record<DemoVersion, DemoService>, closers: 
   const versions = Object.fromEntries(Object.entries(services).map(([v, s]) => [v, s.url]));
   await admin.call('PUT', `/admin/services/${DEMO_SERVICE}/upstreams`, { versions });
   // Before any rollout, all traffic goes to the stable version.
-  await admin.call('PUT', `/admin/services/${DEMO_SERVICE}/routing`, { baseline: 'v1', canary: 'v2', weight: 0, headerRoute: null });
+  await admin.call('PUT', `/admin/services/${DEMO_SERVICE}/routing`, {
+    baseline: 'v1',
+    canary: 'v2',
+    weight: 0,
+    headerRoute: null,
+  });
   return address;
 }
 
@@ -175,13 +183,16 @@ async function maybePrometheus(
 ) {
   if (router === null) return serviceMetricsPrometheus(traffic, services, options.say, closers);
   if (options.prometheus === 'off') {
-    options.say('Prometheus: off; gates judge the built-in router\'s own per-version counters.');
+    options.say("Prometheus: off; gates judge the built-in router's own per-version counters.");
     return null;
   }
   const binary = await findPrometheus();
   if (!binary) {
-    if (options.prometheus === 'required') throw new Error('prometheus is not on PATH (Debian: apt-get install prometheus)');
-    options.say('Prometheus: no prometheus binary on PATH; gates judge the built-in router\'s own per-version counters.');
+    if (options.prometheus === 'required')
+      throw new Error('prometheus is not on PATH (Debian: apt-get install prometheus)');
+    options.say(
+      "Prometheus: no prometheus binary on PATH; gates judge the built-in router's own per-version counters.",
+    );
     return null;
   }
   const target = new URL(router.adminUrl).host;
@@ -204,11 +215,19 @@ async function serviceMetricsPrometheus(
   const prometheus = await startPrometheus({ binary, scrapeTargets: targets, scrapeInterval: '1s' });
   closers.push(() => prometheus.stop());
   const versions = Object.keys(services).join(', ');
-  say(`Prometheus: ${prometheus.url} (scraping the demo service's own /metrics on ${versions} every second); gates judge PromQL.`);
+  say(
+    `Prometheus: ${prometheus.url} (scraping the demo service's own /metrics on ${versions} every second); gates judge PromQL.`,
+  );
   return prometheus;
 }
 
-function demoConfig(token: string, port: number, dbPath: string, router: RouterAddress | null, prometheusUrl: string | null): Config {
+function demoConfig(
+  token: string,
+  port: number,
+  dbPath: string,
+  router: RouterAddress | null,
+  prometheusUrl: string | null,
+): Config {
   return loadConfig({
     SENTRA_API_TOKEN: token,
     SENTRA_PORT: String(port),

@@ -100,7 +100,10 @@ describe('a proxy front with a real HAProxy', () => {
 
     assert.notEqual(front.url(), before);
     assert.deepEqual(moves, [front.url()]);
-    assert.match(said.at(-1) ?? '', /^HAProxy: http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) in front of v2 \(baseline\) and v3 \(canary\); the load moved to it\.$/);
+    assert.match(
+      said.at(-1) ?? '',
+      /^HAProxy: http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) in front of v2 \(baseline\) and v3 \(canary\); the load moved to it\.$/,
+    );
     assert.equal(traffic?.controller, 'haproxy');
     await send(front.url(), 10);
     assert.deepEqual([await front.served('v2'), await front.served('v3')], [10, 0]);

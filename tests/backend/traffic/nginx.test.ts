@@ -155,7 +155,10 @@ describe('NGINX controller against a real nginx', () => {
       await controller.apply(target, { weight, headerRoute: null });
 
       const now = await nginxWorkers(proxy.pid);
-      assert.ok([...now].some((pid) => !before.has(pid)), 'new workers are running');
+      assert.ok(
+        [...now].some((pid) => !before.has(pid)),
+        'new workers are running',
+      );
       for (const pid of before) {
         const title = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
         assert.ok(title === '' || title.includes('shutting down'), `old worker ${pid} still serves: ${title}`);
