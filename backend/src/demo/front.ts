@@ -31,8 +31,11 @@ export interface DemoFront {
    * the policy's (the built-in router) fit.
    */
   prepare(baseline: string, canary: string): Promise<TrafficConfig | null>;
-  /** Requests a version has served, counted where the gates' telemetry comes from. */
-  served(version: string): Promise<number>;
+  /**
+   * Requests that have reached a version: answered ones as the router counts them, or, behind a real
+   * proxy, every request that arrived at the version's instance, as its own counter says.
+   */
+  requests(version: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,7 @@ export function routerFront(router: RouterAddress, service: string): DemoFront {
     url: () => router.proxyUrl,
     describe: () => `Router:  ${router.proxyUrl} (proxy), ${router.adminUrl}/metrics (metrics)`,
     prepare: async () => null,
-    async served(version) {
+    async requests(version) {
       const path = `/admin/services/${service}/stats`;
       const stats = await admin.call<{ versions: Record<string, { requests: number }> }>('GET', path);
       return stats.versions[version]?.requests ?? 0;
@@ -104,8 +107,8 @@ interface Lane {
  * proxies keep running, idle, until the demo stops: a request still in flight
  * through one finishes normally.
  *
- * Requests served are read from the demo service's own counters, the same
- * ones Prometheus scrapes for the gates.
+ * Requests that reached a version are read from the demo service's own
+ * counter of arrivals, which Prometheus scrapes with the rest.
  */
 export async function startProxyFront(options: ProxyFrontOptions): Promise<DemoFront> {
   const { kind, services } = options;
@@ -136,7 +139,7 @@ export async function startProxyFront(options: ProxyFrontOptions): Promise<DemoF
       lane.steered = true;
       return lane.proxy.traffic;
     },
-    served: (version) => serviceOf(services, version).served(),
+    requests: (version) => serviceOf(services, version).received(),
     async close() {
       for (const proxy of [...started].reverse()) await proxy.stop().catch(() => undefined);
     },

@@ -26,8 +26,8 @@ export interface RolloutReport {
   /** Milliseconds from the canary's first request to the router or proxy confirming all traffic on the baseline. */
   toBaselineMs: number | null;
   /**
-   * Canary requests served in the second after all traffic was confirmed on the baseline: as the router
-   * counted them, or, behind a real proxy, as the canary's own counters did.
+   * Canary requests in the second after all traffic was confirmed on the baseline: answered ones as the
+   * router counts them, or, behind a real proxy, arrivals as the canary's own counter says.
    */
   canaryRequestsAfterRollback: number | null;
   totalMs: number;
@@ -143,10 +143,10 @@ async function canaryTrickle(stack: DemoStack, canary: string): Promise<number> 
 }
 
 function canaryRequests(stack: DemoStack, version: string): Promise<number> {
-  return stack.front.served(version);
+  return stack.front.requests(version);
 }
 
-/** Polls the router's (or the canary's own) counters until the canary has served its first request of this rollout. */
+/** Polls the router's (or the canary's own) counters until the canary has its first request of this rollout. */
 function watchFirstRequest(stack: DemoStack, canary: string): { result: Promise<number | null>; stop(): void } {
   let stopped = false;
   const result = (async () => {

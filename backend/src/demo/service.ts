@@ -56,8 +56,10 @@ export interface DemoService {
   readonly port: number;
   readonly version: string;
   knobs(): DemoKnobs;
-  /** Ordinary requests answered so far, whatever their status: the counter `GET /metrics` exposes. */
+  /** Ordinary requests answered so far, whatever their status, as `GET /metrics` counts them. */
   served(): Promise<number>;
+  /** Ordinary requests that have arrived so far, answered yet or not, as `GET /metrics` counts them. */
+  received(): Promise<number>;
   /** Changes some knobs; bad input changes nothing and names the field. */
   setKnobs(changes: unknown): Validated<DemoKnobs>;
   close(): Promise<void>;
@@ -107,6 +109,7 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     version: options.version,
     knobs: () => knobs,
     served: () => metrics.requests(),
+    received: () => metrics.received(),
     setKnobs,
     close: () =>
       new Promise<void>((resolve) => {
@@ -172,6 +175,7 @@ async function exposeMetrics(req: IncomingMessage, res: ServerResponse, metrics:
 async function serve(req: IncomingMessage, res: ServerResponse, work: Work, path: string): Promise<void> {
   req.resume();
   const started = performance.now();
+  work.metrics.arrived();
   // Counted when the whole answer is handed over, whichever path sent it (the handler's own 500 included).
   res.once('finish', () => work.metrics.record(res.statusCode, (performance.now() - started) / 1000));
   const knobs = work.knobs();

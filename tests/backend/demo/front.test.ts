@@ -91,7 +91,7 @@ describe('a proxy front with a real HAProxy', () => {
     assert.equal(traffic?.controller, 'haproxy');
     assert.equal(front.url(), first);
     assert.deepEqual(moves, []);
-    assert.deepEqual([await front.served('v1'), await front.served('v2')], [10, 0]);
+    assert.deepEqual([await front.requests('v1'), await front.requests('v2')], [10, 0]);
   });
 
   test('a rollout of another pair gets a fresh proxy with all traffic on its baseline, and the load moves to it', async () => {
@@ -106,8 +106,8 @@ describe('a proxy front with a real HAProxy', () => {
     );
     assert.equal(traffic?.controller, 'haproxy');
     await send(front.url(), 10);
-    assert.deepEqual([await front.served('v2'), await front.served('v3')], [10, 0]);
-    assert.equal(await front.served('v2'), await services.v2!.served());
+    assert.deepEqual([await front.requests('v2'), await front.requests('v3')], [10, 0]);
+    assert.equal(await front.requests('v2'), await services.v2!.served());
   });
 
   test('a pair that a rollout already steered gets a fresh proxy too, and close stops every proxy', async () => {

@@ -94,7 +94,25 @@ test('health checks, knob changes and scrapes are not counted as requests', asyn
 
     assert.equal(valueOf(series, 'sentra_demo_requests_total', { version: 'v2' }), undefined);
     assert.equal(valueOf(series, 'sentra_demo_request_duration_seconds_count', { version: 'v2' }), undefined);
+    assert.equal(valueOf(series, 'sentra_demo_requests_received_total', { version: 'v2' }), undefined);
+    assert.deepEqual([await demo.served(), await demo.received()], [0, 0]);
+  } finally {
+    await demo.close();
+  }
+});
+
+test('a request is counted as received when it arrives, and as answered once its answer is sent', async () => {
+  const demo = await aDemo({ latencyMs: 300 });
+  try {
+    const answer = fetch(`${demo.url}/slow`).then((r) => r.arrayBuffer());
+    while ((await demo.received()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const during = (await metricsOf(demo)).series;
     assert.equal(await demo.served(), 0);
+    assert.equal(valueOf(during, 'sentra_demo_requests_received_total', { service: 'checkout', version: 'v2' }), 1);
+    assert.equal(valueOf(during, 'sentra_demo_requests_total', { version: 'v2' }), undefined);
+
+    await answer;
+    assert.deepEqual([await demo.received(), await demo.served()], [1, 1]);
   } finally {
     await demo.close();
   }
