@@ -62,7 +62,10 @@ for (const { kind, name } of PROXIES) {
       (m) => `${m[2]}→${m[3]}`,
     );
     assert.deepEqual(advances, ['5→15', '15→30', '30→50', '50→100']);
-    assert.match(output, /^\[rollout 2\] step 1\/4 5% → 0%\s+ROLLBACK .*error-rate fail/m);
+    // The faulty candidate is rolled back on its error rate, usually at 5%. An unlucky first sample (few of
+    // its 8% errors drawn early) can let it reach 15% first: the policy's statistics, not the proxy's doing.
+    assert.match(output, /^\[rollout 2\] step [12]\/4 (5|15)% → 0%\s+ROLLBACK .*error-rate fail/m);
+    assert.doesNotMatch(output, /^\[rollout 2\].*COMPLETE/m);
     assert.doesNotMatch(output, /^\[rollout 1\].*ROLLBACK/m);
 
     assert.match(output, /rollout 1: v1 → v2 completed after/);
