@@ -6,7 +6,8 @@ import { startDemoService } from './service.ts';
  * (required), SENTRA_DEMO_SERVICE (demo), SENTRA_DEMO_HOST (127.0.0.1),
  * SENTRA_DEMO_PORT (8081), and its starting faults SENTRA_DEMO_ERROR_RATIO
  * (0 to 1), SENTRA_DEMO_LATENCY_MS and SENTRA_DEMO_LATENCY_JITTER_MS (0 to
- * 60000); change the faults while it runs with `PUT /knobs`.
+ * 60000); change the faults while it runs with `PUT /knobs`. Its own
+ * Prometheus metrics are on `GET /metrics`.
  */
 run('sentra demo service', async () => {
   const env = process.env;
