@@ -135,7 +135,7 @@ async function report(
 
 /** How many requests the canary still gets in the second after traffic was put back on the baseline (should be 0). */
 async function canaryTrickle(stack: DemoStack, canary: string): Promise<number> {
-  // Requests the router had already sent on their way when the split changed still finish.
+  // Requests the router or proxy had already sent on their way when the split changed still finish.
   await new Promise((r) => setTimeout(r, 250));
   const before = await canaryRequests(stack, canary);
   await new Promise((r) => setTimeout(r, 1000));
