@@ -30,6 +30,12 @@ export interface LoadCounts {
 
 export interface Load {
   counts(): LoadCounts;
+  /**
+   * Sends the requests still to come to another loopback URL, on the same
+   * schedule; those in flight finish where they went. A URL that could not be
+   * used is refused with a LoadOptionsError naming `url`, and changes nothing.
+   */
+  moveTo(url: string): void;
   /** Starts no more requests, waits for those in flight, and answers the final counts. */
   stop(): Promise<LoadCounts>;
   /** Settles with the final counts once the load has ended (its duration ran out or `stop()` was called). */
@@ -56,7 +62,7 @@ const TICK_MS = 5;
  * pointed at servers on this machine.
  */
 export function startLoad(options: LoadOptions): Load {
-  const target = checkOptions(options);
+  let target = checkOptions(options);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxInFlight = options.maxInFlight ?? 1000;
   const { durationMs } = options;
@@ -121,6 +127,9 @@ export function startLoad(options: LoadOptions): Load {
   tick();
   return {
     counts: () => snapshot(counts),
+    moveTo(url: string) {
+      target = checkUrl(url);
+    },
     stop() {
       if (!stopped) halt();
       return done;
@@ -130,17 +139,7 @@ export function startLoad(options: LoadOptions): Load {
 }
 
 function checkOptions(options: LoadOptions): URL {
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new LoadOptionsError('url', `not a URL: ${String(options.url)}`);
-  }
-  if (url.protocol !== 'http:') throw new LoadOptionsError('url', `only http URLs are accepted, not ${url.protocol}`);
-  if (!isLoopback(url.hostname)) {
-    const message = `only loopback hosts (localhost, 127.0.0.0/8, [::1]) are accepted, not ${url.hostname}`;
-    throw new LoadOptionsError('url', message);
-  }
+  const url = checkUrl(options.url);
   if (!Number.isFinite(options.rate) || options.rate <= 0 || options.rate > 10_000) {
     throw new LoadOptionsError('rate', 'must be a number above 0 and at most 10000 requests per second');
   }
@@ -158,6 +157,21 @@ function checkOptions(options: LoadOptions): URL {
     throw new LoadOptionsError('method', 'must be an HTTP method in capitals, such as GET or POST');
   }
   checkHeaders(options.headers);
+  return url;
+}
+
+function checkUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new LoadOptionsError('url', `not a URL: ${String(text)}`);
+  }
+  if (url.protocol !== 'http:') throw new LoadOptionsError('url', `only http URLs are accepted, not ${url.protocol}`);
+  if (!isLoopback(url.hostname)) {
+    const message = `only loopback hosts (localhost, 127.0.0.0/8, [::1]) are accepted, not ${url.hostname}`;
+    throw new LoadOptionsError('url', message);
+  }
   return url;
 }
 

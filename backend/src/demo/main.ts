@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 
 import pino from 'pino';
 
+import type { DemoTraffic } from './front.ts';
+import { DEMO_TRAFFIC, missingForTraffic } from './front.ts';
 import { parseLokiChoice } from './loki.ts';
 import { demoPolicy, logGates } from './policy.ts';
 import type { RolloutReport } from './run.ts';
@@ -12,27 +14,40 @@ import { startDemoStack } from './stack.ts';
  * `npm run demo`: two canary rollouts of the demo service on embedded
  * defaults, narrated tick by tick. The healthy candidate is promoted step by
  * step; the faulty one (8% of answers are 5xx) is rolled back. With
- * `--loki`, a third rollout is rolled back on its logs alone: all its answers
- * succeed, but it logs a new kind of exception.
+ * `--traffic haproxy|nginx` a real proxy moves the traffic and the gates read
+ * the demo service's own metrics through Prometheus. With `--loki`, a third
+ * rollout is rolled back on its logs alone: all its answers succeed, but it
+ * logs a new kind of exception.
  */
-const USAGE = `usage: npm run demo -- [--keep-running] [--no-prometheus] [--loki URL|fake] [--port N] [--rate N]
-  --keep-running   leave the backend, router and demo service up after the two rollouts (Ctrl-C stops them)
-  --no-prometheus  judge the router's own counters even when prometheus is on PATH
+const USAGE = `usage: npm run demo -- [--keep-running] [--no-prometheus] [--traffic router|haproxy|nginx] [--loki URL|fake] [--port N] [--rate N]
+  --keep-running   leave the backend, router or proxy and demo service up after the rollouts (Ctrl-C stops them)
+  --no-prometheus  judge the router's own counters even when prometheus is on PATH (router only)
+  --traffic KIND   what moves the traffic: the built-in router (default), or a real haproxy or nginx
+                   (/usr/sbin/haproxy, /usr/sbin/nginx); gates then read the demo service's own metrics,
+                   which needs prometheus on PATH
   --loki URL|fake  push the demo service's logs to this Loki (or to a stand-in for one with "fake"), add two
                    log gates and a third rollout, v2 → v4, that only its logs give away
   --port N         port for the Sentra API (default: a free one; 8080 with --keep-running)
-  --rate N         requests per second through the router (default 200)`;
+  --rate N         requests per second through the router or proxy (default 200)`;
+
+const CARRIERS: Record<DemoTraffic, string> = { router: 'the router', haproxy: 'HAProxy', nginx: 'NGINX' };
 
 async function main(): Promise<number> {
   const args = parse();
   if (!args) return 2;
+  const missing = await missingForTraffic(args.traffic);
+  if (missing !== null) {
+    process.stderr.write(`${missing}\n`);
+    return 2;
+  }
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const logger = pino({ level: process.env.SENTRA_LOG_LEVEL ?? 'warn' });
 
+  const carrier = CARRIERS[args.traffic];
   const versions = `v1 stable, v2 healthy, v3 faulty${args.loki ? ', v4 logging a new exception' : ''}`;
-  say(`Sentra demo: starting the demo service (${versions}), the router, load, telemetry and the backend.`);
-  const { rate, port, prometheus } = args;
-  const stack = await startDemoStack({ rate, port, prometheus, loki: args.loki ?? undefined, logger, say });
+  say(`Sentra demo: starting the demo service (${versions}), ${carrier}, load, telemetry and the backend.`);
+  const { rate, port, prometheus, traffic } = args;
+  const stack = await startDemoStack({ rate, port, prometheus, traffic, loki: args.loki ?? undefined, logger, say });
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -43,9 +58,9 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
 
   say(`Backend: ${stack.backendUrl}  API token: ${stack.token}`);
-  say(`Router:  ${stack.router.proxyUrl} (proxy), ${stack.router.adminUrl}/metrics (metrics); load ${args.rate} req/s\n`);
+  say(`${stack.front.describe()}; load ${args.rate} req/s\n`);
 
-  const policy = demoPolicy(stack.provider);
+  const policy = demoPolicy(stack.telemetry);
   if (args.loki) policy.gates.push(...logGates());
   await stack.api.call('POST', '/api/v1/policies', policy);
   const reports: RolloutReport[] = [];
@@ -61,7 +76,9 @@ async function main(): Promise<number> {
 
   const ok = reports[0]?.outcome === 'completed' && reports.slice(1).every((r) => r.outcome === 'rolled_back');
   if (args.keepRunning) {
-    say(`\nStill running (Ctrl-C to stop). Try:\n  curl -H 'Authorization: Bearer ${stack.token}' ${stack.backendUrl}/api/v1/rollouts`);
+    say(
+      `\nStill running (Ctrl-C to stop). Try:\n  curl -H 'Authorization: Bearer ${stack.token}' ${stack.backendUrl}/api/v1/rollouts`,
+    );
     await new Promise(() => undefined);
   }
   await shutdown();
@@ -72,7 +89,10 @@ export function summary(reports: RolloutReport[]): string {
   const lines = ['Summary'];
   for (const r of reports) {
     lines.push(`  ${r.label}: ${r.baseline} → ${r.canary} ${r.outcome.replace('_', ' ')} after ${seconds(r.totalMs)}`);
-    const steps = r.steps.map((s) => `${s.weight}% ${s.seconds === null ? 'open' : `${s.seconds.toFixed(1)}s`}${s.outcome ? ` (${s.outcome})` : ''}`);
+    const steps = r.steps.map(
+      (s) =>
+        `${s.weight}% ${s.seconds === null ? 'open' : `${s.seconds.toFixed(1)}s`}${s.outcome ? ` (${s.outcome})` : ''}`,
+    );
     lines.push(`    steps: ${steps.join(' · ')}`);
     if (r.outcome === 'rolled_back') {
       lines.push(`    first canary request → rollback decision: ${seconds(r.toRollbackDecisionMs)}`);
@@ -98,6 +118,7 @@ function parse() {
         port: { type: 'string' },
         rate: { type: 'string', default: '200' },
         loki: { type: 'string' },
+        traffic: { type: 'string', default: 'router' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -107,11 +128,19 @@ function parse() {
     }
     const rate = Number(values.rate);
     const port = values.port === undefined ? (values['keep-running'] ? 8080 : 0) : Number(values.port);
-    if (!Number.isInteger(rate) || rate < 1 || rate > 5000) throw new Error('--rate must be a whole number from 1 to 5000');
+    if (!Number.isInteger(rate) || rate < 1 || rate > 5000)
+      throw new Error('--rate must be a whole number from 1 to 5000');
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
+    const traffic = DEMO_TRAFFIC.find((kind) => kind === values.traffic);
+    if (traffic === undefined) throw new Error(`--traffic must be one of ${DEMO_TRAFFIC.join(', ')}`);
+    if (traffic !== 'router' && values['no-prometheus']) {
+      throw new Error(
+        `--no-prometheus cannot go with --traffic ${traffic}: the gates read the demo service's metrics through Prometheus`,
+      );
+    }
     const loki = values.loki === undefined ? null : parseLokiChoice(values.loki);
     const prometheus = values['no-prometheus'] ? ('off' as const) : ('auto' as const);
-    return { keepRunning: values['keep-running'], prometheus, port, rate, loki };
+    return { keepRunning: values['keep-running'], prometheus, port, rate, traffic, loki };
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return null;

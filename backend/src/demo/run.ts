@@ -23,9 +23,12 @@ export interface RolloutReport {
   steps: { weight: number; seconds: number | null; outcome: string | null }[];
   /** Milliseconds from the canary's first request to the rollback decision, when rolled back. */
   toRollbackDecisionMs: number | null;
-  /** Milliseconds from the canary's first request to the router confirming all traffic on the baseline. */
+  /** Milliseconds from the canary's first request to the router or proxy confirming all traffic on the baseline. */
   toBaselineMs: number | null;
-  /** Canary requests the router served in the second after it confirmed all traffic on the baseline. */
+  /**
+   * Canary requests in the second after all traffic was confirmed on the baseline: answered ones as the
+   * router counts them, or, behind a real proxy, arrivals as the canary's own counter says.
+   */
   canaryRequestsAfterRollback: number | null;
   totalMs: number;
   reason: string;
@@ -38,12 +41,18 @@ const TERMINAL = new Set(['completed', 'rolled_back', 'aborted']);
 const ROLLOUT_LIMIT_MS = 5 * 60_000;
 
 /**
- * Runs one rollout through the API, as a CI/CD tool would: starts it, follows
+ * Runs one rollout through the API, as a CI/CD tool would: readies the
+ * traffic (behind a real proxy, one in front of this pair), starts it, follows
  * its events on the WebSocket stream (narrating each tick through `say`), and
  * reports its outcome, step times and, for a rollback, how long the canary
  * served traffic.
  */
-export async function runRollout(stack: DemoStack, plan: RolloutPlan, say: (line: string) => void): Promise<RolloutReport> {
+export async function runRollout(
+  stack: DemoStack,
+  plan: RolloutPlan,
+  say: (line: string) => void,
+): Promise<RolloutReport> {
+  const traffic = await stack.prepareRollout(plan.baseline, plan.canary);
   const firstRequest = watchFirstRequest(stack, plan.canary);
   const stream = await openStream(stack);
   try {
@@ -53,6 +62,7 @@ export async function runRollout(stack: DemoStack, plan: RolloutPlan, say: (line
       baseline: plan.baseline,
       canary: plan.canary,
       policy: plan.policy,
+      ...(traffic ? { traffic } : {}),
     });
     say(`[${plan.label}] started ${plan.baseline} → ${plan.canary} (rollout ${rollout.id})`);
     const ended = await follow(stream, rollout.id, plan.label, say);
@@ -73,7 +83,10 @@ interface Ended {
 function follow(stream: Stream, id: string, label: string, say: (line: string) => void): Promise<Ended> {
   return new Promise((resolve, reject) => {
     let ending: { summary: RolloutSummary; decision: Decision } | null = null;
-    const timer = setTimeout(() => reject(new Error(`${label} did not end within ${ROLLOUT_LIMIT_MS / 1000}s`)), ROLLOUT_LIMIT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${label} did not end within ${ROLLOUT_LIMIT_MS / 1000}s`)),
+      ROLLOUT_LIMIT_MS,
+    );
     stream.onEvent((event) => {
       if (event.rolloutId !== id) return;
       const payload = event.payload as { rollout?: RolloutSummary; decision?: Decision; applied?: { weight: number } };
@@ -92,7 +105,14 @@ function follow(stream: Stream, id: string, label: string, say: (line: string) =
   });
 }
 
-async function report(stack: DemoStack, plan: RolloutPlan, id: string, ended: Ended, firstAt: number | null, started: number): Promise<RolloutReport> {
+async function report(
+  stack: DemoStack,
+  plan: RolloutPlan,
+  id: string,
+  ended: Ended,
+  firstAt: number | null,
+  started: number,
+): Promise<RolloutReport> {
   const detail = await stack.api.call<{ steps: StepRecord[] }>('GET', `/api/v1/rollouts/${id}`);
   const rolledBack = ended.summary.phase === 'rolled_back';
   const since = (at: number | null) => (rolledBack && firstAt !== null && at !== null ? at - firstAt : null);
@@ -102,7 +122,11 @@ async function report(stack: DemoStack, plan: RolloutPlan, id: string, ended: En
     baseline: plan.baseline,
     canary: plan.canary,
     outcome: ended.summary.phase,
-    steps: detail.steps.map((s) => ({ weight: s.weight, seconds: s.endedAt === null ? null : (s.endedAt - s.startedAt) / 1000, outcome: s.outcome })),
+    steps: detail.steps.map((s) => ({
+      weight: s.weight,
+      seconds: s.endedAt === null ? null : (s.endedAt - s.startedAt) / 1000,
+      outcome: s.outcome,
+    })),
     toRollbackDecisionMs: since(ended.decision.at),
     toBaselineMs: since(ended.baselineAt),
     canaryRequestsAfterRollback: rolledBack ? await canaryTrickle(stack, plan.canary) : null,
@@ -114,19 +138,18 @@ async function report(stack: DemoStack, plan: RolloutPlan, id: string, ended: En
 
 /** How many requests the canary still gets in the second after traffic was put back on the baseline (should be 0). */
 async function canaryTrickle(stack: DemoStack, canary: string): Promise<number> {
-  // Requests the router had already sent on their way when the split changed still finish.
+  // Requests the router or proxy had already sent on their way when the split changed still finish.
   await new Promise((r) => setTimeout(r, 250));
   const before = await canaryRequests(stack, canary);
   await new Promise((r) => setTimeout(r, 1000));
   return (await canaryRequests(stack, canary)) - before;
 }
 
-async function canaryRequests(stack: DemoStack, version: string): Promise<number> {
-  const stats = await stack.routerAdmin.call<{ versions: Record<string, { requests: number }> }>('GET', `/admin/services/${DEMO_SERVICE}/stats`);
-  return stats.versions[version]?.requests ?? 0;
+function canaryRequests(stack: DemoStack, version: string): Promise<number> {
+  return stack.front.requests(version);
 }
 
-/** Polls the router's counters until the canary has served its first request of this rollout. */
+/** Polls the router's (or the canary's own) counters until the canary has its first request of this rollout. */
 function watchFirstRequest(stack: DemoStack, canary: string): { result: Promise<number | null>; stop(): void } {
   let stopped = false;
   const result = (async () => {

@@ -11,6 +11,7 @@ import { DEFAULT_ERROR_LOG_MESSAGE, startDemoService } from './service.ts';
  * `PUT /knobs`. Telemetry, both optional: SENTRA_DEMO_LOKI_URL (and
  * SENTRA_DEMO_LOKI_TENANT) pushes the log lines to Loki as well as standard
  * output; SENTRA_DEMO_OTLP_URL exports a span per request over OTLP/HTTP.
+ * Its own Prometheus metrics are on `GET /metrics`.
  */
 run('sentra demo service', async () => {
   const env = process.env;

@@ -14,6 +14,7 @@ import { schemaErrors } from '../domain/policy.ts';
 import { VERSION_PATTERN } from '../router/schemas.ts';
 import type { LokiPush, Tracing } from './telemetry-export.ts';
 import { createLokiPush, createTracing } from './telemetry-export.ts';
+import { DemoMetrics } from './service-metrics.ts';
 
 const Ratio = Type.Number({ minimum: 0, maximum: 1 });
 const Millis = Type.Number({ minimum: 0, maximum: 60_000 });
@@ -67,6 +68,10 @@ export interface DemoService {
   readonly port: number;
   readonly version: string;
   knobs(): DemoKnobs;
+  /** Ordinary requests answered so far, whatever their status, as `GET /metrics` counts them. */
+  served(): Promise<number>;
+  /** Ordinary requests that have arrived so far, answered yet or not, as `GET /metrics` counts them. */
+  received(): Promise<number>;
   /** Changes some knobs; bad input changes nothing and names the field. */
   setKnobs(changes: unknown): Validated<DemoKnobs>;
   close(): Promise<void>;
@@ -75,8 +80,9 @@ export interface DemoService {
 /**
  * A small HTTP service that answers JSON and misbehaves on demand, to give
  * Sentra something real to roll out. `GET /healthz` is never faulty;
- * `GET /knobs` and `PUT /knobs` read and change the faults; every other path
- * is a request that the knobs act on.
+ * `GET /knobs` and `PUT /knobs` read and change the faults; `GET /metrics`
+ * answers its own Prometheus metrics (requests by status code, latency);
+ * every other path is a request that the knobs act on, and is counted.
  */
 export async function startDemoService(options: DemoServiceOptions): Promise<DemoService> {
   let knobs = initialKnobs(options);
@@ -92,7 +98,8 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     return { ok: true, value: knobs };
   }
 
-  const work = { version: options.version, logger, random, knobs: () => knobs, tracing: exporters.tracing };
+  const metrics = new DemoMetrics(options.service ?? 'demo', options.version);
+  const work = { version: options.version, logger, random, knobs: () => knobs, tracing: exporters.tracing, metrics };
   const server = http.createServer((req, res) => {
     route(req, res, work, setKnobs).catch((err: unknown) => {
       logger.error({ err }, 'demo handler failed');
@@ -114,6 +121,8 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     port: address.port,
     version: options.version,
     knobs: () => knobs,
+    served: () => metrics.requests(),
+    received: () => metrics.received(),
     setKnobs,
     close: async () => {
       await new Promise<void>((resolve) => {
@@ -189,6 +198,7 @@ interface Work {
   random: () => number;
   knobs: () => DemoKnobs;
   tracing: Tracing | null;
+  metrics: DemoMetrics;
 }
 
 async function route(
@@ -199,6 +209,7 @@ async function route(
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://demo').pathname;
   if (path === '/healthz') return void sendJson(res, 200, { ok: true, version: work.version });
+  if (path === '/metrics') return exposeMetrics(req, res, work.metrics);
   if (path !== '/knobs') return serve(req, res, work, path);
 
   if (req.method === 'GET') return void sendJson(res, 200, work.knobs());
@@ -210,9 +221,21 @@ async function route(
   sendJson(res, 200, result.value);
 }
 
-/** One ordinary request, delayed, failed and logged as the knobs say. */
+async function exposeMetrics(req: IncomingMessage, res: ServerResponse, metrics: DemoMetrics): Promise<void> {
+  req.resume();
+  if (req.method !== 'GET' && req.method !== 'HEAD') return void sendJson(res, 405, { error: 'use GET on /metrics' });
+  const { contentType, body } = await metrics.expose();
+  res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** One ordinary request, delayed, failed and logged as the knobs say, and counted once answered. */
 async function serve(req: IncomingMessage, res: ServerResponse, work: Work, path: string): Promise<void> {
   req.resume();
+  const started = performance.now();
+  work.metrics.arrived();
+  // Counted when the whole answer is handed over, whichever path sent it (the handler's own 500 included).
+  res.once('finish', () => work.metrics.record(res.statusCode, (performance.now() - started) / 1000));
   followAnswer(req, res, work, path);
   const knobs = work.knobs();
   const delayMs = knobs.latencyMs + work.random() * knobs.latencyJitterMs;

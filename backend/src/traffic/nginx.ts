@@ -7,6 +7,7 @@ import type { NginxTraffic } from '../domain/traffic-config.ts';
 import type { TrafficLog } from './common.ts';
 import { changeFields, checkDesired, configFor, KeyedQueue, reasonOf, SILENT_LOG, TRAFFIC_CHANGED } from './common.ts';
 import { INCLUDE_MARK, parseInclude, renderInclude } from './nginx-include.ts';
+import { nginxChildren, nginxMaster, waitForRetired } from './nginx-workers.ts';
 import type { TrafficController, TrafficTarget } from './types.ts';
 import { TrafficError } from './types.ts';
 
@@ -27,7 +28,9 @@ export interface NginxControllerOptions {
  * nginx refuses it, the previous file is put back and nothing is reloaded,
  * so the running configuration never sees it. Only then `nginx -s reload`
  * asks the master to start new workers on the new file; old workers finish
- * their requests.
+ * their requests. `apply` returns once the old workers have stopped taking
+ * requests, when the master's pid file and /proc let it tell (see
+ * nginx-workers.ts); otherwise as soon as nginx took the signal.
  *
  * What is in force is read back from the include file. A reload that nginx
  * accepts here but the master then fails (say, a port it cannot bind) leaves
@@ -91,8 +94,12 @@ export class NginxController implements TrafficController {
       if (current !== null) await fs.rename(previous, config.includeFile);
       else await fs.rm(config.includeFile, { force: true });
     };
+    let workers: Set<number> | null = null;
     try {
       await this.#nginx(config, ['-t'], 'nginx -t refused the new configuration; the old one stays in force');
+      // Read just before the signal: these are the workers still on the old file.
+      const master = await nginxMaster(config);
+      workers = master === null ? null : await nginxChildren(master);
       await this.#nginx(
         config,
         ['-s', 'reload'],
@@ -103,6 +110,17 @@ export class NginxController implements TrafficController {
       throw error;
     }
     await fs.rm(previous, { force: true });
+    if (workers !== null) await this.#awaitReload(config, workers);
+  }
+
+  /** The reload is under way and the file stays: only the confirmation is missing when this fails. */
+  async #awaitReload(config: NginxTraffic, workers: Set<number>): Promise<void> {
+    const timeout = config.timeout ? parseDuration(config.timeout) : DEFAULT_TIMEOUT_MS;
+    if (await waitForRetired(workers, timeout)) return;
+    throw new TrafficError(
+      'nginx',
+      `nginx took the reload signal, but its old workers still took requests after ${timeout} ms; see its error log`,
+    );
   }
 
   #nginx(config: NginxTraffic, args: string[], failure: string): Promise<void> {

@@ -113,3 +113,39 @@ test('a rate, duration, method or header that cannot be used is refused, naming 
     );
   }
 });
+
+test('moveTo sends the requests still to come to the new URL, on the same schedule', async () => {
+  const first = await startDemoService({ version: 'v1', logLevel: 'silent' });
+  const second = await startDemoService({ version: 'v2', logLevel: 'silent' });
+  try {
+    const load = startLoad({ url: first.url, rate: 200, durationMs: 1000 });
+    while ((await first.served()) < 60) await sleep(10);
+    load.moveTo(`${second.url}/moved`);
+    const counts = await load.done;
+
+    const [a, b] = [await first.served(), await second.served()];
+    assert.equal(counts.sent, 200);
+    assert.deepEqual(counts.byStatus, { 200: 200 });
+    assert.ok(a >= 60 && b > 0, `served ${a} then ${b}`);
+    assert.equal(a + b, 200);
+  } finally {
+    await Promise.all([first.close(), second.close()]);
+  }
+});
+
+test('moveTo refuses a URL off the loopback, naming the url, and the load stays where it was', async () => {
+  const demo = await startDemoService({ version: 'v1', logLevel: 'silent' });
+  try {
+    const load = startLoad({ url: demo.url, rate: 100, durationMs: 300 });
+    assert.throws(
+      () => load.moveTo('http://example.com/'),
+      (err: unknown) => err instanceof LoadOptionsError && err.field === 'url',
+    );
+    const counts = await load.done;
+
+    assert.deepEqual(counts.byStatus, { 200: 30 });
+    assert.equal(await demo.served(), 30);
+  } finally {
+    await demo.close();
+  }
+});

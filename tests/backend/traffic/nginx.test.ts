@@ -148,6 +148,24 @@ describe('NGINX controller against a real nginx', () => {
     }
   });
 
+  test('apply returns only once the workers that ran before the reload have stopped taking requests', async () => {
+    const controller = new NginxController();
+    for (const weight of [20, 0]) {
+      const before = await nginxWorkers(proxy.pid);
+      await controller.apply(target, { weight, headerRoute: null });
+
+      const now = await nginxWorkers(proxy.pid);
+      assert.ok(
+        [...now].some((pid) => !before.has(pid)),
+        'new workers are running',
+      );
+      for (const pid of before) {
+        const title = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        assert.ok(title === '' || title.includes('shutting down'), `old worker ${pid} still serves: ${title}`);
+      }
+    }
+  });
+
   test('a file Sentra did not write is left alone', async () => {
     const foreign = `${proxy.dir}/foreign.conf`;
     await fs.writeFile(foreign, 'upstream app { server 127.0.0.1:1; }\n');
