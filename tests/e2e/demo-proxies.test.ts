@@ -40,7 +40,7 @@ for (const { kind, name } of PROXIES) {
     assert.equal(code, 0, output);
     assert.match(
       output,
-      /^Prometheus: http:\/\/127\.0\.0\.1:\d+ \(scraping the demo service's own \/metrics on v1, v2, v3 every second\); gates judge PromQL\.$/m,
+      /^Prometheus: http:\/\/127\.0\.0\.1:\d+ \(scraping the demo service's own \/metrics on v1, v2, v3, v4 every second\); gates judge PromQL\.$/m,
     );
     assert.match(
       output,
@@ -64,7 +64,7 @@ for (const { kind, name } of PROXIES) {
     assert.deepEqual(advances, ['5→15', '15→30', '30→50', '50→100']);
     // The faulty candidate is rolled back on its error rate, usually at 5%. An unlucky first sample (few of
     // its 8% errors drawn early) can let it reach 15% first: the policy's statistics, not the proxy's doing.
-    assert.match(output, /^\[rollout 2\] step [12]\/4 (5|15)% → 0%\s+ROLLBACK .*error-rate fail/m);
+    assert.match(output, /^\[rollout 2\] step [12]\/4 (5|15)% → 0%\s+ROLLBACK .*error-rat(e|io) fail/m);
     assert.doesNotMatch(output, /^\[rollout 2\].*COMPLETE/m);
     assert.doesNotMatch(output, /^\[rollout 1\].*ROLLBACK/m);
 

@@ -30,7 +30,7 @@ test('the demo promotes the healthy candidate step by step and rolls the faulty 
 
   const advances = [...output.matchAll(/^\[rollout 1\] step (\d)\/4 (\d+)% → (\d+)%\s+(ADVANCE|COMPLETE)/gm)].map((m) => `${m[2]}→${m[3]}`);
   assert.deepEqual(advances, ['5→15', '15→30', '30→50', '50→100']);
-  assert.match(output, /^\[rollout 2\] step 1\/4 5% → 0%\s+ROLLBACK .*error-rate fail/m);
+  assert.match(output, /^\[rollout 2\] step 1\/4 5% → 0%\s+ROLLBACK .*error-rat(e|io) fail/m);
   assert.doesNotMatch(output, /^\[rollout 1\].*ROLLBACK/m);
 
   assert.match(output, /rollout 1: v1 → v2 completed after/);
