@@ -393,8 +393,16 @@ function listenPorts(name: string): Set<number> {
   if (configFlag) {
     const mount = binds(service).find((m) => m.target === configFlag);
     assert.ok(mount, `${name}: its config file ${configFlag} is not mounted`);
-    const config = parse(read(mount.source)) as { server?: { http_listen_port?: number } };
+    const config = parse(read(mount.source)) as {
+      server?: { http_listen_port?: number };
+      distributor?: { receivers?: { otlp?: { protocols?: Record<string, { endpoint?: string }> } } };
+    };
     if (config.server?.http_listen_port) ports.add(config.server.http_listen_port);
+    // Tempo's OTLP receivers (gRPC and HTTP) listen on the endpoints its config names.
+    for (const protocol of Object.values(config.distributor?.receivers?.otlp?.protocols ?? {})) {
+      const port = /:(\d+)$/.exec(protocol.endpoint ?? '')?.[1];
+      if (port) ports.add(Number(port));
+    }
   }
   for (const port of IMAGE_PORTS[service.image.split(':')[0]!] ?? []) ports.add(port);
   return ports;
