@@ -100,14 +100,14 @@ describe("replaying the demo's rollouts from the same real Prometheus", () => {
     faulty = await live(stack, 'v2', 'v3');
     assert.equal(healthy.ended.kind, 'complete');
     assert.equal(faulty.ended.kind, 'rollback');
-    assert.equal(failedOn(faulty.ended.verdicts), true, 'the live rollback failed the error-rate gate');
+    assert.equal(failedOn(faulty.ended.verdicts), true, 'the live rollback failed an error gate');
   });
   after(async () => {
     await stack?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('decides rollback on the error-rate gate at about the same point as the live faulty rollout', async () => {
+  it('decides rollback on an error gate at about the same point as the live faulty rollout', async () => {
     const replay = await stack.api.call<ReplayAnswer>('POST', '/api/v1/replay', replayBody(faulty, 'v2', 'v3'));
     for (const tick of replay.ticks) console.log(narrate(tick, faulty.startedAt));
     console.log(replay.note);
@@ -146,7 +146,7 @@ describe("replaying the demo's rollouts from the same real Prometheus", () => {
     console.log(output);
 
     assert.equal(code, 0, output);
-    assert.match(output, /^\[\S+ \+[\d.]+s\] step \d\/4 \d+% → 0%\s+ROLLBACK error-rate fail/m);
+    assert.match(output, /^\[\S+ \+[\d.]+s\] step \d\/4 \d+% → 0%\s+ROLLBACK .*error-rat(e|io) fail/m);
     const decided = /outcome: rolled back, decided at (\S+) /.exec(output);
     assert.ok(decided, output);
     assert.equal(Date.parse(decided[1]!), replayedAt, 'the same decision time as the replay through the API');
@@ -154,5 +154,7 @@ describe("replaying the demo's rollouts from the same real Prometheus", () => {
 });
 
 function failedOn(verdicts: GateResult[]): boolean {
-  return verdicts.some((v) => v.gate === 'error-rate' && v.verdict === 'fail');
+  // The demo's faulty candidate is caught by its error-rate comparison or by the error-ratio guardrail, whichever
+  // has the evidence first.
+  return verdicts.some((v) => (v.gate === 'error-rate' || v.gate === 'error-ratio') && v.verdict === 'fail');
 }
