@@ -35,9 +35,11 @@ async function main(): Promise<number> {
       const bad = await runRollout(stack, { label: `faulty ${i}`, baseline: 'v1', canary: 'v3', policy: policy.name }, quiet);
       faulty.push(bad);
       say(`faulty  ${String(i).padStart(2)}: ${bad.outcome.padEnd(11)} decision ${secs(bad.toRollbackDecisionMs)}  traffic back ${secs(bad.toBaselineMs)}`);
+      if (bad.outcome !== 'rolled_back') say(`            reason: ${bad.reason}`);
       const good = await runRollout(stack, { label: `healthy ${i}`, baseline: 'v1', canary: 'v2', policy: policy.name }, quiet);
       healthy.push(good);
       say(`healthy ${String(i).padStart(2)}: ${good.outcome.padEnd(11)} in ${secs(good.totalMs)}`);
+      if (good.outcome !== 'completed') say(`            reason: ${good.reason}`);
     }
     say(`\n${report(faulty, healthy, stack.provider)}`);
     return 0;
