@@ -35,7 +35,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
     },
   }, async (request) => {
     const { after, wait = 0 } = request.query;
-    if (after === undefined) return { events: [], lastId: await store.lastEventId() };
+    const last = await store.lastEventId();
+    // No cursor, or one past the end (a store that was reset): the client starts again from the newest event.
+    if (after === undefined || after > last) return { events: [], lastId: last };
     const deadline = Date.now() + wait * 1000;
     let closed = false;
     request.raw.once('close', () => (closed = true));

@@ -67,7 +67,7 @@ export function routerFront(router: RouterAddress, service: string): DemoFront {
   return {
     kind: 'router',
     url: () => router.proxyUrl,
-    describe: () => `Router:  ${router.proxyUrl} (proxy), ${router.adminUrl}/metrics (metrics)`,
+    describe: () => `Router:  ${router.proxyUrl} (proxy), ${router.adminUrl} (admin API, SENTRA_ROUTER_URL; /metrics)`,
     prepare: async () => null,
     async requests(version) {
       const path = `/admin/services/${service}/stats`;

@@ -48,15 +48,37 @@ async function main(): Promise<number> {
   say(`Sentra demo: starting the demo service (${versions}), ${carrier}, load, telemetry and the backend.`);
   const { rate, port, prometheus, traffic } = args;
   const stack = await startDemoStack({ rate, port, prometheus, traffic, loki: args.loki ?? undefined, logger, say });
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await stack.close();
-  };
-  process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
+  let closing: Promise<void> | null = null;
+  const shutdown = () => (closing ??= stack.close());
+  // Everything the demo started (Prometheus, proxies, temp folders) is stopped and removed before the process
+  // exits, whether it ends, fails, or is interrupted in the middle of a rollout.
+  stopOnSignal('SIGINT', 130, shutdown);
+  stopOnSignal('SIGTERM', 143, shutdown);
+  try {
+    return await run(stack, args, say);
+  } catch (error) {
+    if (closing) {
+      await closing;
+      return interrupted ?? 1;
+    }
+    throw error;
+  } finally {
+    await shutdown();
+  }
+}
 
+let interrupted: number | null = null;
+
+function stopOnSignal(signal: NodeJS.Signals, code: number, shutdown: () => Promise<void>): void {
+  process.once(signal, () => {
+    interrupted = code;
+    void shutdown().then(() => process.exit(code));
+  });
+}
+
+type DemoArgs = NonNullable<ReturnType<typeof parse>>;
+
+async function run(stack: Awaited<ReturnType<typeof startDemoStack>>, args: DemoArgs, say: (line: string) => void): Promise<number> {
   say(`Backend: ${stack.backendUrl}  API token: ${stack.token}`);
   say(`${stack.front.describe()}; load ${args.rate} req/s\n`);
 
@@ -81,7 +103,6 @@ async function main(): Promise<number> {
     );
     await new Promise(() => undefined);
   }
-  await shutdown();
   return ok ? 0 : 1;
 }
 

@@ -53,6 +53,8 @@ const MIN_LEASE_MS = 15_000;
 const RECONCILE_MS = 5_000;
 /** Ended rollouts are reconciled this long after they ended; a service that no longer exists is not retried forever. */
 const RECONCILE_ENDED_WITHIN_MS = 24 * 3_600_000;
+/** The longest pause between two attempts to confirm an ended rollout's routing. */
+const RETRY_MAX_MS = 5 * 60_000;
 /** An operator action retried this often when a tick commits between the action's read and its write. */
 const ACTION_ATTEMPTS = 5;
 
@@ -113,12 +115,28 @@ export class RolloutLoop {
       const live = !isTerminal(rollout.phase);
       if (boot && (live || unconfirmed(rollout))) {
         await this.guard(rollout.id, () => applyRouting(this.deps, rollout, 'boot').then(() => undefined));
-      } else if (unconfirmed(rollout)) {
-        await this.guard(rollout.id, () => applyRouting(this.deps, rollout).then(() => undefined));
+      } else if (unconfirmed(rollout) && this.dueForRetry(rollout.id)) {
+        await this.guard(rollout.id, async () => this.noteRetry(rollout.id, (await applyRouting(this.deps, rollout)).ok));
       } else if (live && !this.owned.has(rollout.id) && (await this.lease(rollout))) {
         await this.guard(rollout.id, () => this.takeOver(rollout));
       }
     }
+  }
+
+  /** When an ended rollout's routing may next be retried: a proxy that stays down is asked less and less often. */
+  private readonly retryAt = new Map<string, { at: number; delayMs: number }>();
+
+  private dueForRetry(id: string): boolean {
+    return this.deps.clock() >= (this.retryAt.get(id)?.at ?? 0);
+  }
+
+  private noteRetry(id: string, ok: boolean): void {
+    if (ok) {
+      this.retryAt.delete(id);
+      return;
+    }
+    const delayMs = Math.min(RETRY_MAX_MS, (this.retryAt.get(id)?.delayMs ?? RECONCILE_MS / 2) * 2);
+    this.retryAt.set(id, { at: this.deps.clock() + delayMs, delayMs });
   }
 
   /** Re-applies the stored routing of a rollout this replica has just taken the lease of (at boot, or from a dead replica). */

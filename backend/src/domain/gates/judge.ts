@@ -112,6 +112,12 @@ function judgeCrossing(gate: ErrorRatioGate | LatencyGate, folded: Accumulated, 
   const sameAsTotal = folded.added.requests === total.requests && folded.added.errors === total.errors;
   const tick = sameAsTotal ? '' : `, this tick ${fmt(tickRate)}`;
   const shown = `${fmt(result.observed)} ${sign} ${fmt(limit)}${sampleNote(result)}${tick}, ${pNote(test.pValue)}`;
+  // The step's total is over the limit but this tick's own requests are not: not a failing tick,
+  // and not a pass either, since a canary over its limit is never promoted.
+  if (ok && (result.observed ?? 0) > limit) {
+    const reason = `${shown}; over the limit on the step's total, not on this tick`;
+    return { result: inconclusive(judged, 'unconfirmed', reason), state: folded.state };
+  }
   return confirmThreshold(folded.state, judged, ok, ctx, shown);
 }
 

@@ -144,7 +144,7 @@ describe('the comparing latency gate on quantiles', () => {
 });
 
 describe('threshold gates on counts', () => {
-  it('never fails on one noisy tick whose errors stay in the step’s total', () => {
+  it('never fails on one noisy tick whose errors stay in the step’s total, and never passes while that total is over the limit', () => {
     const results = judgeAll(errorRatio, [
       counts({ requests: 100, errors: 0 }, { requests: 1900, errors: 10 }),
       counts({ requests: 100, errors: 12 }, { requests: 1900, errors: 10 }),
@@ -153,9 +153,10 @@ describe('threshold gates on counts', () => {
     ]);
     assert.deepEqual(
       results.map((r) => r.result.verdict),
-      ['pass', 'inconclusive', 'pass', 'pass'],
+      ['pass', 'inconclusive', 'inconclusive', 'inconclusive'],
     );
     assert.ok(results[2]!.result.observed! > 0.01, 'the step total is still above the limit');
+    assert.match(results[3]!.result.reason, /over the limit on the step's total, not on this tick/);
   });
 
   it('fails after the policy’s number of bad ticks in a row, with evidence', () => {
