@@ -49,34 +49,48 @@ export async function buildApp(options: AppOptions): Promise<SentraApp> {
   const loop = new RolloutLoop(deps);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ statusCode: 404, code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    void reply
+      .status(404)
+      .send({ statusCode: 404, code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
 
   // Every body Sentra takes is JSON; anything else is refused with 415 instead of being read as text.
   app.removeContentTypeParser('text/plain');
   await app.register(websocket);
-  app.get('/healthz', {
-    schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }), 503: Type.Object({ status: Type.Literal('unavailable'), reason: Type.String() }) } },
-  }, async (_request, reply) => {
-    try {
-      await deps.store.lastEventId();
-      return { status: 'ok' as const };
-    } catch (error) {
-      return reply.status(503).send({ status: 'unavailable' as const, reason: `store: ${(error as Error).message}` });
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        response: {
+          200: Type.Object({ status: Type.Literal('ok') }),
+          503: Type.Object({ status: Type.Literal('unavailable'), reason: Type.String() }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await deps.store.lastEventId();
+        return { status: 'ok' as const };
+      } catch (error) {
+        return reply.status(503).send({ status: 'unavailable' as const, reason: `store: ${(error as Error).message}` });
+      }
     }
-  });
+  );
   app.get('/metrics', async (_request, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   const context = { store: deps.store, bus: deps.bus, loop, apiToken: options.apiToken };
-  await app.register(async (api) => {
-    api.addHook('onRequest', bearerCheck(options.apiToken));
-    await api.register(policyRoutes, context);
-    await api.register(rolloutRoutes, context);
-    await api.register(eventRoutes, context);
-    await api.register(replayRoutes, { store: deps.store, providers: deps.providers, clock: deps.clock });
-  }, { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', bearerCheck(options.apiToken));
+      await api.register(policyRoutes, context);
+      await api.register(rolloutRoutes, context);
+      await api.register(eventRoutes, context);
+      await api.register(replayRoutes, { store: deps.store, providers: deps.providers, clock: deps.clock });
+    },
+    { prefix: '/api/v1' }
+  );
 
   if (options.runLoop !== false) app.addHook('onReady', async () => loop.start());
   if (options.onReady) app.addHook('onReady', options.onReady);
@@ -93,10 +107,14 @@ function bearerCheck(token: string) {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    const given = createHash('sha256')
+      .update(match?.[1] ?? '')
+      .digest();
     if (!match || !timingSafeEqual(given, expected)) {
-      throw new ApiError('unauthorized', 'missing or wrong bearer token: send Authorization: Bearer <SENTRA_API_TOKEN>');
+      throw new ApiError(
+        'unauthorized',
+        'missing or wrong bearer token: send Authorization: Bearer <SENTRA_API_TOKEN>'
+      );
     }
   };
 }
-

@@ -25,13 +25,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { deps, app, address } = started;
-  deps.logger.info({ address, store: deps.store.kind, bus: deps.bus.kind, providers: Object.keys(deps.providers) }, 'sentra started');
+  deps.logger.info(
+    { address, store: deps.store.kind, bus: deps.bus.kind, providers: Object.keys(deps.providers) },
+    'sentra started'
+  );
 
   const stop = (signal: string) => {
     deps.logger.info({ signal }, 'sentra stopping');
     app.close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      () => process.exit(1)
     );
   };
   process.once('SIGINT', () => stop('SIGINT'));

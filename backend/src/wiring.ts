@@ -29,7 +29,10 @@ export interface Wired {
 }
 
 /** Builds the loop's dependencies from the settings: store (migrated), bus, telemetry providers, traffic controllers. */
-export async function createDeps(config: Config, options: { logger?: Logger; clock?: () => number } = {}): Promise<Wired> {
+export async function createDeps(
+  config: Config,
+  options: { logger?: Logger; clock?: () => number } = {}
+): Promise<Wired> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const store = createStore(config.storeUrl);
   await store.migrate();
@@ -71,8 +74,13 @@ export async function createDeps(config: Config, options: { logger?: Logger; clo
 export function providersFor(config: Config): Providers {
   const providers: Providers = {};
   if (config.prometheusUrl) providers.prometheus = new PrometheusProvider({ url: config.prometheusUrl });
-  if (config.routerUrl) providers.router = new RouterProvider({ url: config.routerUrl, ...(config.routerToken ? { token: config.routerToken } : {}) });
-  if (config.lokiUrl) providers.loki = createLokiProvider({ url: config.lokiUrl, tenant: config.lokiTenant ?? undefined });
+  if (config.routerUrl)
+    providers.router = new RouterProvider({
+      url: config.routerUrl,
+      ...(config.routerToken ? { token: config.routerToken } : {}),
+    });
+  if (config.lokiUrl)
+    providers.loki = createLokiProvider({ url: config.lokiUrl, tenant: config.lokiTenant ?? undefined });
   if (config.tempoUrl) providers.tempo = createTempoProvider({ url: config.tempoUrl });
   if (config.grafana) {
     const { url, token, orgId } = config.grafana;

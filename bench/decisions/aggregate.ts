@@ -52,7 +52,9 @@ export function calibrate(out: Outcomes, scenarios: Scenario[], rules: Rule[]): 
     cal.met.push([]);
     TRAFFIC_LEVELS.forEach((level) => {
       const healthy = scenarios.filter((s) => s.kind === 'healthy' && s.traffic === level);
-      const rates = rule.knobs.map((_, k) => healthy.filter((s) => out.at(s.index, r, k)?.result === 'rollback').length / healthy.length);
+      const rates = rule.knobs.map(
+        (_, k) => healthy.filter((s) => out.at(s.index, r, k)?.result === 'rollback').length / healthy.length
+      );
       const first = rates.findIndex((x) => x <= FALSE_ROLLBACK_GOAL);
       const k = first >= 0 ? first : rates.length - 1;
       cal.knob[r]!.push(k);
@@ -96,7 +98,12 @@ export function quantile(sorted: number[], q: number): number {
 }
 
 /** Shares of outcomes over a set of scenarios. */
-export function outcomeShares(out: Outcomes, members: number[], r: number, k: number): Record<string, number> & { completeMedian: number } {
+export function outcomeShares(
+  out: Outcomes,
+  members: number[],
+  r: number,
+  k: number
+): Record<string, number> & { completeMedian: number } {
   const counts: Record<string, number> = { rollback: 0, complete: 0, paused: 0, running: 0 };
   const completes: number[] = [];
   for (const s of members) {
@@ -107,7 +114,10 @@ export function outcomeShares(out: Outcomes, members: number[], r: number, k: nu
   }
   completes.sort((a, b) => a - b);
   const n = members.length;
-  return { ...Object.fromEntries(Object.entries(counts).map(([key, v]) => [key, v / n])), completeMedian: quantile(completes, 0.5) };
+  return {
+    ...Object.fromEntries(Object.entries(counts).map(([key, v]) => [key, v / n])),
+    completeMedian: quantile(completes, 0.5),
+  };
 }
 
 /**

@@ -69,9 +69,12 @@ function healthyTable(input: Input): Table {
     const falseRates = perLevel.map(({ members, k }) => outcomeShares(out, members, r, k).rollback!);
     const completes = perLevel.map(({ members, k }) => outcomeShares(out, members, r, k).completeMedian);
     const drops = TRAFFIC_LEVELS.flatMap((level, l) =>
-      scenarios.filter((s) => s.kind === 'traffic-drop' && s.traffic === level).map((s) => ({ s: s.index, k: cal.knob[r]![l]! })),
+      scenarios
+        .filter((s) => s.kind === 'traffic-drop' && s.traffic === level)
+        .map((s) => ({ s: s.index, k: cal.knob[r]![l]! }))
     );
-    const dropShare = (result: string) => drops.filter(({ s, k }) => out.at(s, r, k)?.result === result).length / drops.length;
+    const dropShare = (result: string) =>
+      drops.filter(({ s, k }) => out.at(s, r, k)?.result === result).length / drops.length;
     const all = falseRates.reduce((a, b) => a + b, 0) / falseRates.length;
     rows.push([
       `${rule.label}${rule.isDefault && rule.family !== 'sentra' ? ' (default)' : ''}`,
@@ -147,7 +150,9 @@ function cellRows(input: Input): CellRow[] {
 }
 
 function sameCell(a: Cell | null | undefined, b: Cell): boolean {
-  return !!a && a.kind === b.kind && a.size === b.size && a.baselineError === b.baselineError && a.traffic === b.traffic;
+  return (
+    !!a && a.kind === b.kind && a.size === b.size && a.baselineError === b.baselineError && a.traffic === b.traffic
+  );
 }
 
 export function cellName(cell: Cell): string {
@@ -163,7 +168,9 @@ function medianCaught(t: Timing): string {
 }
 
 function faultTable(rows: CellRow[], input: Input): Table {
-  const extraSentra = rulesOf(input, 'sentra').slice(1).map((r) => input.rules[r]!.label);
+  const extraSentra = rulesOf(input, 'sentra')
+    .slice(1)
+    .map((r) => input.rules[r]!.label);
   return {
     title: 'Bad canaries: median (and p95) time to rollback, share caught, beside Wald’s bound',
     head: [
@@ -212,7 +219,9 @@ function goalTable(rows: CellRow[], input: Input): Table {
   const healthy = scenarios.filter((s) => s.kind === 'healthy').map((s) => s.index);
   const sentraFalse = outcomeShares(out, healthy, 0, 0).rollback!;
   const boundCells = rows.filter((r) => r.bound < BOUND_GOAL_LIMIT_S);
-  const withinBound = boundCells.filter((r) => r.sentra[0]!.median <= 1.5 * r.bound + TICK_S && r.sentra[0]!.caught >= 0.95 * r.sentra[0]!.runs);
+  const withinBound = boundCells.filter(
+    (r) => r.sentra[0]!.median <= 1.5 * r.bound + TICK_S && r.sentra[0]!.caught >= 0.95 * r.sentra[0]!.runs
+  );
   const versus = (pick: (r: CellRow) => Timing | null, factor: number) => {
     const judged = rows.filter((r) => {
       const other = pick(r);
@@ -221,12 +230,17 @@ function goalTable(rows: CellRow[], input: Input): Table {
     const met = judged.filter((r) => r.sentra[0]!.median <= factor * pick(r)!.median);
     return `${met.length} of ${judged.length} cells`;
   };
-  const missed = boundCells.filter((r) => !withinBound.includes(r)).map((r) => `${cellName(r.cell)} @${r.cell.traffic}/s`);
+  const missed = boundCells
+    .filter((r) => !withinBound.includes(r))
+    .map((r) => `${cellName(r.cell)} @${r.cell.traffic}/s`);
   return {
     title: 'Goals',
     head: ['goal', 'result'],
     rows: [
-      ['at most 5 false rollbacks per 1,000 healthy rollouts', `${(sentraFalse * 1000).toFixed(1)} per 1,000 (${healthy.length} rollouts)`],
+      [
+        'at most 5 false rollbacks per 1,000 healthy rollouts',
+        `${(sentraFalse * 1000).toFixed(1)} per 1,000 (${healthy.length} rollouts)`,
+      ],
       [
         'median ≤ 1.5 × bound + one tick, ≥ 95% caught, where the bound < 10 min',
         `${withinBound.length} of ${boundCells.length} cells`,
@@ -254,8 +268,18 @@ function plot(rows: CellRow[], input: Input): string {
         { label: 'Sentra', color: '#d62728', points: sorted.map((c) => c.sentra[0]!.median) },
         { label: 'Flagger 60s × 5', color: '#1f77b4', points: sorted.map((c) => c.flaggerDefault.median) },
         { label: 'Argo 5m, limit 3', color: '#ff7f0e', points: sorted.map((c) => c.argoDefault.median) },
-        { label: 'best tuned Flagger/Argo', color: '#9467bd', dashed: true, points: sorted.map((c) => c.bestTuned?.timing.median ?? Infinity) },
-        { label: 'best Kayenta', color: '#2ca02c', dashed: true, points: sorted.map((c) => c.kayenta?.timing.median ?? Infinity) },
+        {
+          label: 'best tuned Flagger/Argo',
+          color: '#9467bd',
+          dashed: true,
+          points: sorted.map((c) => c.bestTuned?.timing.median ?? Infinity),
+        },
+        {
+          label: 'best Kayenta',
+          color: '#2ca02c',
+          dashed: true,
+          points: sorted.map((c) => c.kayenta?.timing.median ?? Infinity),
+        },
       ],
     };
   });

@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   const { scenarios, cellOf } = makeCorpus(opts.seed, sizes);
   const rules = allRules();
   const started = Date.now();
-  console.log(`decision benchmark: ${scenarios.length} scenarios, ${rules.length} rules, seed ${opts.seed}${opts.quick ? ', quick' : ''}`);
+  console.log(
+    `decision benchmark: ${scenarios.length} scenarios, ${rules.length} rules, seed ${opts.seed}${opts.quick ? ', quick' : ''}`
+  );
 
   const data = await runAll(opts, sizes, scenarios.length);
   const out = indexOutcomes(data, scenarios.length, rules);
@@ -55,7 +57,9 @@ async function main(): Promise<void> {
   writeFileSync(join(opts.out, 'decisions.md'), report.markdown);
   for (const [name, body] of Object.entries(report.csv)) writeFileSync(join(opts.out, `${name}.csv`), body);
   writeFileSync(join(opts.out, 'decisions.svg'), report.svg);
-  console.log(`\nwrote ${opts.out}/decisions.md, *.csv and decisions.svg in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  console.log(
+    `\nwrote ${opts.out}/decisions.md, *.csv and decisions.svg in ${((Date.now() - started) / 1000).toFixed(0)}s`
+  );
 }
 
 /** Splits the corpus into chunks handed to worker threads as they free up. */
@@ -87,7 +91,7 @@ async function runAll(opts: Options, sizes: CorpusSizes, total: number): Promise
         worker.on('error', reject);
         feed();
       });
-    }),
+    })
   );
   const length = parts.reduce((n, p) => n + p.length, 0);
   const all = new Float64Array(length);

@@ -12,7 +12,8 @@ export interface Table {
 
 export function text(table: Table): string {
   const widths = table.head.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [table.title, line(table.head), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)];
   if (table.notes) out.push(...table.notes.map((n) => `  ${n}`));
   return out.join('\n');
@@ -20,7 +21,13 @@ export function text(table: Table): string {
 
 export function markdown(table: Table): string {
   const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-  const out = [`### ${table.title}`, '', row(table.head), row(table.head.map((_, i) => (i === 0 ? '---' : '---:'))), ...table.rows.map(row)];
+  const out = [
+    `### ${table.title}`,
+    '',
+    row(table.head),
+    row(table.head.map((_, i) => (i === 0 ? '---' : '---:'))),
+    ...table.rows.map(row),
+  ];
   if (table.notes) out.push('', ...table.notes.map((n) => `- ${n}`));
   return out.join('\n');
 }
@@ -72,7 +79,10 @@ export function svgPlot(title: string, xs: readonly number[], panels: Panel[]): 
   const height = rows * ph + legendHeight + 30;
   const yMin = 1;
   const yMax = 7200;
-  const x = (v: number, i: number) => margin.left + ((pw - margin.left - margin.right) * Math.log10(v / xs[0]!)) / Math.log10(xs.at(-1)! / xs[0]!) + (i % cols) * pw;
+  const x = (v: number, i: number) =>
+    margin.left +
+    ((pw - margin.left - margin.right) * Math.log10(v / xs[0]!)) / Math.log10(xs.at(-1)! / xs[0]!) +
+    (i % cols) * pw;
   const y = (v: number, i: number) => {
     const clamped = Math.min(yMax, Math.max(yMin, Number.isFinite(v) ? v : yMax));
     const top = 30 + Math.floor(i / cols) * ph + margin.top;
@@ -89,15 +99,21 @@ export function svgPlot(title: string, xs: readonly number[], panels: Panel[]): 
     parts.push(`<text x="${left}" y="${y(yMax, i) - 6}" font-weight="bold">${escape(panel.title)}</text>`);
     for (const tick of [1, 10, 60, 600, 3600]) {
       parts.push(`<line x1="${left}" x2="${right}" y1="${y(tick, i)}" y2="${y(tick, i)}" stroke="#ddd"/>`);
-      parts.push(`<text x="${left - 4}" y="${y(tick, i) + 3}" text-anchor="end">${tick < 60 ? `${tick}s` : `${tick / 60}m`}</text>`);
+      parts.push(
+        `<text x="${left - 4}" y="${y(tick, i) + 3}" text-anchor="end">${tick < 60 ? `${tick}s` : `${tick / 60}m`}</text>`
+      );
     }
     parts.push(`<text x="${left - 4}" y="${y(yMax, i) + 3}" text-anchor="end">never</text>`);
     for (const xv of xs) parts.push(`<text x="${x(xv, i)}" y="${y(yMin, i) + 14}" text-anchor="middle">${xv}/s</text>`);
     for (const s of panel.series) {
-      const path = s.points.map((v, j) => `${j === 0 ? 'M' : 'L'}${x(xs[j]!, i).toFixed(1)},${y(v, i).toFixed(1)}`).join(' ');
+      const path = s.points
+        .map((v, j) => `${j === 0 ? 'M' : 'L'}${x(xs[j]!, i).toFixed(1)},${y(v, i).toFixed(1)}`)
+        .join(' ');
       const dash = s.dashed ? ' stroke-dasharray="4 3"' : '';
       parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="1.6"${dash}/>`);
-      s.points.forEach((v, j) => parts.push(`<circle cx="${x(xs[j]!, i).toFixed(1)}" cy="${y(v, i).toFixed(1)}" r="2" fill="${s.color}"/>`));
+      s.points.forEach((v, j) =>
+        parts.push(`<circle cx="${x(xs[j]!, i).toFixed(1)}" cy="${y(v, i).toFixed(1)}" r="2" fill="${s.color}"/>`)
+      );
     }
   });
   const legendTop = 30 + rows * ph + 10;

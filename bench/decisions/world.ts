@@ -171,7 +171,12 @@ export interface Prepared {
   canaryErrors: Float64Array;
   canarySlow: Float64Array;
   /** Per slice: the canary's error and slow rates when healthy and when faulty, and the baseline's. */
-  rates: { baselineError: Float64Array; canaryError: Float64Array; baselineSlow: Float64Array; canarySlow: Float64Array };
+  rates: {
+    baselineError: Float64Array;
+    canaryError: Float64Array;
+    baselineSlow: Float64Array;
+    canarySlow: Float64Array;
+  };
 }
 
 export function prepare(s: Scenario): Prepared {
@@ -195,7 +200,10 @@ export function prepare(s: Scenario): Prepared {
     const t = i * SLICE_MS + SLICE_MS / 2;
     const day = Math.sin((2 * Math.PI * t) / DAY_MS + s.diurnal.phase);
     const burst = burstAt(s.bursts, t);
-    const lam = s.dropAt !== null && t >= s.dropAt ? 0 : (s.traffic / 0.05) * (1 + s.diurnal.trafficAmp * day) * (SLICE_MS / 1000);
+    const lam =
+      s.dropAt !== null && t >= s.dropAt
+        ? 0
+        : (s.traffic / 0.05) * (1 + s.diurnal.trafficAmp * day) * (SLICE_MS / 1000);
     const pb = Math.min(0.9, s.baselineError * (1 + s.diurnal.errorAmp * day) * burst.errors);
     const pc = Math.min(0.95, pb * canaryRatio(s, t));
     const qb = 1 - normalCdf(z0 - Math.log(burst.latency) / s.latencySigma);
@@ -264,7 +272,12 @@ export function sample(p: Prepared, rng: Rng, from: number, to: number, weight: 
   const canarySlow = faulty ? p.canarySlow : p.baselineSlow;
   return {
     canary: draw(rng, w * lam, w * (canaryErrors[i1]! - canaryErrors[i0]!), w * (canarySlow[i1]! - canarySlow[i0]!)),
-    baseline: draw(rng, (1 - w) * lam, (1 - w) * (p.baselineErrors[i1]! - p.baselineErrors[i0]!), (1 - w) * (p.baselineSlow[i1]! - p.baselineSlow[i0]!)),
+    baseline: draw(
+      rng,
+      (1 - w) * lam,
+      (1 - w) * (p.baselineErrors[i1]! - p.baselineErrors[i0]!),
+      (1 - w) * (p.baselineSlow[i1]! - p.baselineSlow[i0]!)
+    ),
   };
 }
 

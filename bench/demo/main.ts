@@ -13,7 +13,9 @@ import { startDemoStack } from '../../backend/src/demo/stack.ts';
  * default), with figures for time to rollback and wrong outcomes.
  */
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, 'no-prometheus': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '10' }, 'no-prometheus': { type: 'boolean', default: false } },
+  });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
     process.stderr.write('--runs must be a whole number from 1 to 100\n');
@@ -32,11 +34,21 @@ async function main(): Promise<number> {
     const healthy: RolloutReport[] = [];
     const quiet = () => undefined;
     for (let i = 1; i <= runs; i++) {
-      const bad = await runRollout(stack, { label: `faulty ${i}`, baseline: 'v1', canary: 'v3', policy: policy.name }, quiet);
+      const bad = await runRollout(
+        stack,
+        { label: `faulty ${i}`, baseline: 'v1', canary: 'v3', policy: policy.name },
+        quiet
+      );
       faulty.push(bad);
-      say(`faulty  ${String(i).padStart(2)}: ${bad.outcome.padEnd(11)} decision ${secs(bad.toRollbackDecisionMs)}  traffic back ${secs(bad.toBaselineMs)}`);
+      say(
+        `faulty  ${String(i).padStart(2)}: ${bad.outcome.padEnd(11)} decision ${secs(bad.toRollbackDecisionMs)}  traffic back ${secs(bad.toBaselineMs)}`
+      );
       if (bad.outcome !== 'rolled_back') say(`            reason: ${bad.reason}`);
-      const good = await runRollout(stack, { label: `healthy ${i}`, baseline: 'v1', canary: 'v2', policy: policy.name }, quiet);
+      const good = await runRollout(
+        stack,
+        { label: `healthy ${i}`, baseline: 'v1', canary: 'v2', policy: policy.name },
+        quiet
+      );
       healthy.push(good);
       say(`healthy ${String(i).padStart(2)}: ${good.outcome.padEnd(11)} in ${secs(good.totalMs)}`);
       if (good.outcome !== 'completed') say(`            reason: ${good.reason}`);
@@ -79,5 +91,5 @@ main().then(
   (error: unknown) => {
     process.stderr.write(`bench:demo failed: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);
-  },
+  }
 );

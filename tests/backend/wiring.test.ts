@@ -21,7 +21,7 @@ test('Loki, Tempo and Grafana providers are configured from the environment, wit
 
   assert.deepEqual(
     ['loki', 'tempo', 'grafana'].map((name) => providers[name as 'loki']?.name),
-    ['loki', 'tempo', 'grafana'],
+    ['loki', 'tempo', 'grafana']
   );
   const now = 1_700_000_060_000;
   const ctx = {

@@ -10,7 +10,7 @@ const DEMO = new URL('../../backend/src/demo/main.ts', import.meta.url).pathname
 /** Runs `npm run demo`'s entry point as a user would, with these arguments, and collects what it prints. */
 function runDemo(
   args: string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = process.env
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', DEMO, ...args], {
@@ -40,26 +40,26 @@ for (const { kind, name } of PROXIES) {
     assert.equal(code, 0, output);
     assert.match(
       output,
-      /^Prometheus: http:\/\/127\.0\.0\.1:\d+ \(scraping the demo service's own \/metrics on v1, v2, v3, v4 every second\); gates judge PromQL\.$/m,
+      /^Prometheus: http:\/\/127\.0\.0\.1:\d+ \(scraping the demo service's own \/metrics on v1, v2, v3, v4 every second\); gates judge PromQL\.$/m
     );
     assert.match(
       output,
       new RegExp(
         `^${name}: http://127\\.0\\.0\\.1:\\d+ \\(pid \\d+\\) in front of v1 \\(baseline\\) and v2 \\(canary\\)`,
-        'm',
-      ),
+        'm'
+      )
     );
     assert.match(
       output,
       new RegExp(
         `^${name}: http://127\\.0\\.0\\.1:\\d+ \\(pid \\d+\\) in front of v2 \\(baseline\\) and v3 \\(canary\\); the load moved to it\\.$`,
-        'm',
-      ),
+        'm'
+      )
     );
     assert.doesNotMatch(output, /^Router:/m);
 
     const advances = [...output.matchAll(/^\[rollout 1\] step (\d)\/4 (\d+)% → (\d+)%\s+(ADVANCE|COMPLETE)/gm)].map(
-      (m) => `${m[2]}→${m[3]}`,
+      (m) => `${m[2]}→${m[3]}`
     );
     assert.deepEqual(advances, ['5→15', '15→30', '30→50', '50→100']);
     // The faulty candidate is rolled back on its error rate, usually at 5%. An unlucky first sample (few of
@@ -83,7 +83,7 @@ test('without a prometheus binary, --traffic haproxy says in one line that it ne
     assert.equal(code, 2, output);
     assert.equal(
       output,
-      `--traffic haproxy needs Prometheus to read the demo service's own metrics: no prometheus binary on PATH (Debian package "prometheus").\n`,
+      `--traffic haproxy needs Prometheus to read the demo service's own metrics: no prometheus binary on PATH (Debian package "prometheus").\n`
     );
   } finally {
     await rm(empty, { recursive: true, force: true });
@@ -99,7 +99,7 @@ test('--traffic refuses an unknown proxy and --no-prometheus behind a proxy, exi
     assert.equal(code, 2, output);
     assert.match(
       output,
-      /^--(traffic must be one of router, haproxy, nginx|no-prometheus cannot go with --traffic nginx)/,
+      /^--(traffic must be one of router, haproxy, nginx|no-prometheus cannot go with --traffic nginx)/
     );
     assert.match(output, /^usage: npm run demo -- /m);
   }

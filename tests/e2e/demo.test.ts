@@ -26,9 +26,14 @@ function runDemo(): Promise<{ code: number | null; output: string }> {
 test('the demo promotes the healthy candidate step by step and rolls the faulty one back, judged on Prometheus', async () => {
   const { code, output } = await runDemo();
   assert.equal(code, 0, output);
-  assert.match(output, /Prometheus: http:\/\/127\.0\.0\.1:\d+ \(scraping the router every second\); gates judge PromQL\./);
+  assert.match(
+    output,
+    /Prometheus: http:\/\/127\.0\.0\.1:\d+ \(scraping the router every second\); gates judge PromQL\./
+  );
 
-  const advances = [...output.matchAll(/^\[rollout 1\] step (\d)\/4 (\d+)% → (\d+)%\s+(ADVANCE|COMPLETE)/gm)].map((m) => `${m[2]}→${m[3]}`);
+  const advances = [...output.matchAll(/^\[rollout 1\] step (\d)\/4 (\d+)% → (\d+)%\s+(ADVANCE|COMPLETE)/gm)].map(
+    (m) => `${m[2]}→${m[3]}`
+  );
   assert.deepEqual(advances, ['5→15', '15→30', '30→50', '50→100']);
   assert.match(output, /^\[rollout 2\] step 1\/4 5% → 0%\s+ROLLBACK .*error-rat(e|io) fail/m);
   assert.doesNotMatch(output, /^\[rollout 1\].*ROLLBACK/m);

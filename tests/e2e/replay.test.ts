@@ -63,10 +63,15 @@ interface LiveRollout {
 /** Runs one of the demo's rollouts and reads back when it started and the decision that ended it. */
 async function live(stack: DemoStack, baseline: DemoVersion, canary: DemoVersion): Promise<LiveRollout> {
   const report = await runRollout(stack, { label: canary, baseline, canary, policy: policy.name }, () => undefined);
-  const detail = await stack.api.call<{ rollout: RolloutSummary; decisions: Decision[] }>('GET', `/api/v1/rollouts/${report.id}`);
+  const detail = await stack.api.call<{ rollout: RolloutSummary; decisions: Decision[] }>(
+    'GET',
+    `/api/v1/rollouts/${report.id}`
+  );
   const ended = detail.decisions.at(-1)!;
   const at = `+${((ended.at - detail.rollout.startedAt) / 1000).toFixed(3)}s`;
-  console.log(`live ${baseline} → ${canary}: started ${new Date(detail.rollout.startedAt).toISOString()}, ${ended.kind} at ${at}`);
+  console.log(
+    `live ${baseline} → ${canary}: started ${new Date(detail.rollout.startedAt).toISOString()}, ${ended.kind} at ${at}`
+  );
   console.log(`  ${ended.reason}`);
   return { startedAt: detail.rollout.startedAt, ended };
 }
@@ -118,7 +123,9 @@ describe("replaying the demo's rollouts from the same real Prometheus", () => {
     assert.equal(replay.decidedAt, last.at);
     assert.equal(failedOn(last.verdicts), true, last.reason);
     const apart = Math.abs(last.at - faulty.ended.at);
-    console.log(`replay: rollback on step ${last.stepIndex + 1} (live: step ${faulty.ended.stepIndex + 1}), ${apart} ms apart`);
+    console.log(
+      `replay: rollback on step ${last.stepIndex + 1} (live: step ${faulty.ended.stepIndex + 1}), ${apart} ms apart`
+    );
     assert.ok(apart <= SAME_POINT_TICKS * TICK_MS, `replay decided ${apart} ms from the live rollback`);
     replayedAt = replay.decidedAt;
 
@@ -132,7 +139,10 @@ describe("replaying the demo's rollouts from the same real Prometheus", () => {
     for (const tick of moves) console.log(narrate(tick, healthy.startedAt));
 
     assert.equal(replay.outcome, 'completed');
-    assert.deepEqual(moves.map((t) => `${t.weight}→${t.toWeight}`), ['5→15', '15→30', '30→50', '50→100']);
+    assert.deepEqual(
+      moves.map((t) => `${t.weight}→${t.toWeight}`),
+      ['5→15', '15→30', '30→50', '50→100']
+    );
     const apart = Math.abs(replay.decidedAt! - healthy.ended.at);
     assert.ok(apart <= SAME_POINT_TICKS * TICK_MS, `replay completed ${apart} ms from the live completion`);
   });
@@ -141,7 +151,14 @@ describe("replaying the demo's rollouts from the same real Prometheus", () => {
     const file = join(dir, 'demo-canary.json');
     await writeFile(file, JSON.stringify(policy));
     const args = ['--policy', file, '--service', DEMO_SERVICE, '--baseline', 'v2', '--canary', 'v3'];
-    const range = ['--from', new Date(faulty.startedAt).toISOString(), '--to', 'now', '--prometheus', stack.prometheusUrl!];
+    const range = [
+      '--from',
+      new Date(faulty.startedAt).toISOString(),
+      '--to',
+      'now',
+      '--prometheus',
+      stack.prometheusUrl!,
+    ];
     const { code, output } = await runCli([...args, ...range]);
     console.log(output);
 

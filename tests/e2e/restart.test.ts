@@ -79,7 +79,11 @@ function onMysqlAndRedis(): Setup {
       const admin = await mysql.createConnection(`${MYSQL_SERVER_URL}/`);
       await admin.query(`CREATE DATABASE ${database}`);
       await admin.end();
-      return { SENTRA_STORE_URL: `${MYSQL_SERVER_URL}/${database}`, SENTRA_REDIS_URL: REDIS_URL, SENTRA_REDIS_PREFIX: `${database}:` };
+      return {
+        SENTRA_STORE_URL: `${MYSQL_SERVER_URL}/${database}`,
+        SENTRA_REDIS_URL: REDIS_URL,
+        SENTRA_REDIS_PREFIX: `${database}:`,
+      };
     },
     async cleanup() {
       const admin = await mysql.createConnection(`${MYSQL_SERVER_URL}/`);
@@ -89,76 +93,101 @@ function onMysqlAndRedis(): Setup {
   };
 }
 
-for (const setup of [embedded, onMysqlAndRedis()]) describe(`a backend killed in the middle of a rollout, ${setup.name}`, () => {
-  let dir: string;
-  let router: Harness;
-  let load: Load;
-  const children: ChildProcess[] = [];
+for (const setup of [embedded, onMysqlAndRedis()])
+  describe(`a backend killed in the middle of a rollout, ${setup.name}`, () => {
+    let dir: string;
+    let router: Harness;
+    let load: Load;
+    const children: ChildProcess[] = [];
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sentra-restart-'));
-    router = await startHarness({ v1: { errorRatio: 0 }, v2: { errorRatio: 0 } }, { service: 'checkout' });
-    await router.admin('PUT', '/admin/services/checkout/routing', { baseline: 'v1', canary: 'v2', weight: 0, headerRoute: null });
-    load = startLoad({ url: router.address.proxyUrl, rate: 150, durationMs: 120_000 });
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'sentra-restart-'));
+      router = await startHarness({ v1: { errorRatio: 0 }, v2: { errorRatio: 0 } }, { service: 'checkout' });
+      await router.admin('PUT', '/admin/services/checkout/routing', {
+        baseline: 'v1',
+        canary: 'v2',
+        weight: 0,
+        headerRoute: null,
+      });
+      load = startLoad({ url: router.address.proxyUrl, rate: 150, durationMs: 120_000 });
+    });
+
+    after(async () => {
+      for (const child of children) child.kill('SIGKILL');
+      await load.stop();
+      await router.close();
+      await rm(dir, { recursive: true, force: true });
+      await setup.cleanup();
+    });
+
+    it('resumes from the stored step, re-applies the stored split first, and neither repeats nor skips a step', async () => {
+      const env: Record<string, string> = { ...(await setup.env(dir)), SENTRA_ROUTER_URL: router.address.adminUrl };
+      const first = await startBackend(env);
+      children.push(first.child);
+      const policy = aPolicy({
+        name: 'restart',
+        steps: [5, 15, 30, 50].map((weight) => ({ weight, minDuration: '3s' })),
+        gates: [{ name: 'errors', kind: 'error-rate', provider: 'router', minSamples: 20 }],
+        limits: { tickInterval: '500ms', noDataTicks: 20 },
+      });
+      await first.api.call('POST', '/api/v1/policies', policy);
+      const { rollout } = await first.api.call('POST', '/api/v1/rollouts', {
+        service: 'checkout',
+        baseline: 'v1',
+        canary: 'v2',
+        policy: 'restart',
+      });
+
+      await until('step 2', async () => {
+        const detail = await first.api.call('GET', `/api/v1/rollouts/${rollout.id}`);
+        return detail.rollout.stepIndex === 1 ? detail : undefined;
+      });
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+      const store = createStore(env.SENTRA_STORE_URL!);
+      const lastBeforeKill = await store.lastEventId();
+      await store.close();
+
+      // While the backend is down, the proxy loses its split (as after its own restart).
+      await router.admin('PUT', '/admin/services/checkout/routing', {
+        baseline: 'v1',
+        canary: 'v2',
+        weight: 0,
+        headerRoute: null,
+      });
+
+      const second = await startBackend(env);
+      children.push(second.child);
+      const routing = await until('the stored split back in force', async () => {
+        const answer = await router.admin('GET', '/admin/services/checkout/routing');
+        return answer.body.weight > 0 ? answer.body : undefined;
+      });
+      assert.equal(routing.weight, 15);
+
+      const done = await until('the rollout to complete', async () => {
+        const detail = await second.api.call('GET', `/api/v1/rollouts/${rollout.id}`);
+        return detail.rollout.phase === 'progressing' ? undefined : detail;
+      });
+      assert.equal(done.rollout.phase, 'completed');
+      assert.deepEqual(
+        done.steps.map((s: { weight: number }) => s.weight),
+        [5, 15, 30, 50]
+      );
+      const seqs = done.decisions.map((d: { seq: number }) => d.seq);
+      assert.deepEqual(
+        seqs,
+        seqs.map((_: number, i: number) => i + 1),
+        'one decision per tick, none lost or repeated'
+      );
+      const moves = done.decisions
+        .filter((d: { kind: string }) => d.kind !== 'hold')
+        .map((d: { kind: string; toWeight: number }) => `${d.kind} ${d.toWeight}`);
+      assert.deepEqual(moves, ['advance 15', 'advance 30', 'advance 50', 'complete 100']);
+
+      // After the restart, the stored split was applied before any new decision.
+      const { events } = await second.api.call('GET', `/api/v1/events?after=${lastBeforeKill}`);
+      const firstEvent = events.find((e: { rolloutId: string }) => e.rolloutId === rollout.id);
+      assert.equal(firstEvent.type, 'rollout.applied');
+      assert.equal(firstEvent.payload.applied.weight, 15);
+    });
   });
-
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await load.stop();
-    await router.close();
-    await rm(dir, { recursive: true, force: true });
-    await setup.cleanup();
-  });
-
-  it('resumes from the stored step, re-applies the stored split first, and neither repeats nor skips a step', async () => {
-    const env: Record<string, string> = { ...(await setup.env(dir)), SENTRA_ROUTER_URL: router.address.adminUrl };
-    const first = await startBackend(env);
-    children.push(first.child);
-    const policy = aPolicy({
-      name: 'restart',
-      steps: [5, 15, 30, 50].map((weight) => ({ weight, minDuration: '3s' })),
-      gates: [{ name: 'errors', kind: 'error-rate', provider: 'router', minSamples: 20 }],
-      limits: { tickInterval: '500ms', noDataTicks: 20 },
-    });
-    await first.api.call('POST', '/api/v1/policies', policy);
-    const { rollout } = await first.api.call('POST', '/api/v1/rollouts', { service: 'checkout', baseline: 'v1', canary: 'v2', policy: 'restart' });
-
-    await until('step 2', async () => {
-      const detail = await first.api.call('GET', `/api/v1/rollouts/${rollout.id}`);
-      return detail.rollout.stepIndex === 1 ? detail : undefined;
-    });
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
-    const store = createStore(env.SENTRA_STORE_URL!);
-    const lastBeforeKill = await store.lastEventId();
-    await store.close();
-
-    // While the backend is down, the proxy loses its split (as after its own restart).
-    await router.admin('PUT', '/admin/services/checkout/routing', { baseline: 'v1', canary: 'v2', weight: 0, headerRoute: null });
-
-    const second = await startBackend(env);
-    children.push(second.child);
-    const routing = await until('the stored split back in force', async () => {
-      const answer = await router.admin('GET', '/admin/services/checkout/routing');
-      return answer.body.weight > 0 ? answer.body : undefined;
-    });
-    assert.equal(routing.weight, 15);
-
-    const done = await until('the rollout to complete', async () => {
-      const detail = await second.api.call('GET', `/api/v1/rollouts/${rollout.id}`);
-      return detail.rollout.phase === 'progressing' ? undefined : detail;
-    });
-    assert.equal(done.rollout.phase, 'completed');
-    assert.deepEqual(done.steps.map((s: { weight: number }) => s.weight), [5, 15, 30, 50]);
-    const seqs = done.decisions.map((d: { seq: number }) => d.seq);
-    assert.deepEqual(seqs, seqs.map((_: number, i: number) => i + 1), 'one decision per tick, none lost or repeated');
-    const moves = done.decisions.filter((d: { kind: string }) => d.kind !== 'hold').map((d: { kind: string; toWeight: number }) => `${d.kind} ${d.toWeight}`);
-    assert.deepEqual(moves, ['advance 15', 'advance 30', 'advance 50', 'complete 100']);
-
-    // After the restart, the stored split was applied before any new decision.
-    const { events } = await second.api.call('GET', `/api/v1/events?after=${lastBeforeKill}`);
-    const firstEvent = events.find((e: { rolloutId: string }) => e.rolloutId === rollout.id);
-    assert.equal(firstEvent.type, 'rollout.applied');
-    assert.equal(firstEvent.payload.applied.weight, 15);
-  });
-});

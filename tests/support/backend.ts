@@ -16,7 +16,12 @@ export interface TestBackend extends SentraApp {
   clock: FakeClock;
   router: Harness;
   /** An authorized JSON request through fastify's inject. */
-  call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  call(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>
+  ): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -27,7 +32,7 @@ export interface TestBackend extends SentraApp {
  */
 export async function startTestBackend(
   versions: Parameters<typeof startHarness>[0] = { v1: {}, v2: {} },
-  env: Record<string, string> = {},
+  env: Record<string, string> = {}
 ): Promise<TestBackend> {
   const router = await startHarness(versions, { service: 'checkout' });
   const clock = new FakeClock(Date.now());
@@ -49,7 +54,11 @@ export async function startTestBackend(
       const response = await built.app.inject({
         method: method as 'GET',
         url,
-        headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       return { status: response.statusCode, body: response.body ? safeJson(response.body) : null };

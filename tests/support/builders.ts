@@ -72,7 +72,7 @@ export function aGateResult(overrides: Partial<GateResult> = {}): GateResult {
 export function aHold(
   rollout: Rollout,
   at: number,
-  verdicts: GateResult[] = [aGateResult()],
+  verdicts: GateResult[] = [aGateResult()]
 ): { next: Rollout; decision: Decision } {
   const next = { ...rollout, tickSeq: rollout.tickSeq + 1 };
   const decision: Decision = {

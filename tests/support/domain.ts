@@ -61,7 +61,7 @@ export function counts(requests: number, errors: number): Reading<{ requests: nu
 export function cumulative(
   canary: Reading<{ requests: number; errors: number }>,
   baseline: Reading<{ requests: number; errors: number }>,
-  at = 0,
+  at = 0
 ): Observation {
   return { kind: 'counts', mode: 'cumulative', window: { from: at, to: at }, canary, baseline };
 }

@@ -29,7 +29,7 @@ export interface Tally {
 /** A router on free loopback ports with a demo service per version, registered for `service`. */
 export async function startHarness(
   versions: Record<string, Partial<DemoServiceOptions>>,
-  options: RouterOptions & { service?: string } = {},
+  options: RouterOptions & { service?: string } = {}
 ): Promise<Harness> {
   const router = createRouter(options);
   const address = await router.listen({ proxyPort: 0, adminPort: 0, host: '127.0.0.1' });

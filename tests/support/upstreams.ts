@@ -42,7 +42,7 @@ export interface Tally {
 export async function sendRequests(
   url: string,
   total: number,
-  options: { headers?: Record<string, string>; concurrency?: number } = {},
+  options: { headers?: Record<string, string>; concurrency?: number } = {}
 ): Promise<Tally> {
   const tally: Tally = { byBody: {}, failed: 0 };
   let next = 0;

@@ -60,7 +60,9 @@ export function handleError(error: FastifyError | ApiError, request: FastifyRequ
   }
   if (error.validation) {
     const fields = error.validation.map((v) => fieldOf(error.validationContext ?? 'body', v));
-    void reply.status(400).send(body('invalid_input', fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields));
+    void reply
+      .status(400)
+      .send(body('invalid_input', fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields));
     return;
   }
   const status = error.statusCode ?? 500;
@@ -91,11 +93,16 @@ function clientMessage(error: FastifyError): string {
   return error.message;
 }
 
-function fieldOf(part: string, v: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }): FieldError {
+function fieldOf(
+  part: string,
+  v: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }
+): FieldError {
   const base = part === 'body' ? v.instancePath : `${part}${v.instancePath.replaceAll('/', '.')}`;
-  if (v.keyword === 'additionalProperties') return { field: `${base}/${String(v.params.additionalProperty)}`, message: 'unknown field' };
+  if (v.keyword === 'additionalProperties')
+    return { field: `${base}/${String(v.params.additionalProperty)}`, message: 'unknown field' };
   if (v.keyword === 'required') return { field: `${base}/${String(v.params.missingProperty)}`, message: 'is required' };
-  if (v.keyword === 'enum') return { field: base, message: `must be one of: ${(v.params.allowedValues as unknown[]).join(', ')}` };
+  if (v.keyword === 'enum')
+    return { field: base, message: `must be one of: ${(v.params.allowedValues as unknown[]).join(', ')}` };
   return { field: base || part, message: v.message ?? 'is invalid' };
 }
 

@@ -16,7 +16,7 @@ const EventsQuery = Type.Object(
     after: Type.Optional(Type.Integer({ minimum: 0 })),
     wait: Type.Optional(Type.Number({ minimum: 0, maximum: 30, default: 0 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /**
@@ -28,25 +28,32 @@ export const eventRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
   const notices = new Notices(bus);
   app.addHook('onClose', async () => notices.close());
 
-  app.get('/events', {
-    schema: {
-      querystring: EventsQuery,
-      response: { 200: Type.Object({ events: Type.Array(EventBody), lastId: Type.Integer() }), ...errorResponses('invalid_input') },
+  app.get(
+    '/events',
+    {
+      schema: {
+        querystring: EventsQuery,
+        response: {
+          200: Type.Object({ events: Type.Array(EventBody), lastId: Type.Integer() }),
+          ...errorResponses('invalid_input'),
+        },
+      },
     },
-  }, async (request) => {
-    const { after, wait = 0 } = request.query;
-    const last = await store.lastEventId();
-    // No cursor, or one past the end (a store that was reset): the client starts again from the newest event.
-    if (after === undefined || after > last) return { events: [], lastId: last };
-    const deadline = Date.now() + wait * 1000;
-    let closed = false;
-    request.raw.once('close', () => (closed = true));
-    for (;;) {
-      const events = await store.listEvents(after, PAGE);
-      if (events.length > 0 || Date.now() >= deadline || closed) return page(events, after);
-      await notices.next(Math.min(RECHECK_MS, deadline - Date.now()));
+    async (request) => {
+      const { after, wait = 0 } = request.query;
+      const last = await store.lastEventId();
+      // No cursor, or one past the end (a store that was reset): the client starts again from the newest event.
+      if (after === undefined || after > last) return { events: [], lastId: last };
+      const deadline = Date.now() + wait * 1000;
+      let closed = false;
+      request.raw.once('close', () => (closed = true));
+      for (;;) {
+        const events = await store.listEvents(after, PAGE);
+        if (events.length > 0 || Date.now() >= deadline || closed) return page(events, after);
+        await notices.next(Math.min(RECHECK_MS, deadline - Date.now()));
+      }
     }
-  });
+  );
 
   app.get('/stream', { websocket: true, schema: { querystring: EventsQuery } }, async (socket, request) => {
     let cursor = request.query.after ?? (await store.lastEventId());
@@ -55,7 +62,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
       if (sending) return;
       sending = true;
       try {
-        for (let events = await store.listEvents(cursor, PAGE); events.length > 0; events = await store.listEvents(cursor, PAGE)) {
+        for (
+          let events = await store.listEvents(cursor, PAGE);
+          events.length > 0;
+          events = await store.listEvents(cursor, PAGE)
+        ) {
           for (const event of events) socket.send(JSON.stringify(finiteJson(event)));
           cursor = events.at(-1)!.id;
         }
@@ -63,7 +74,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
         sending = false;
       }
     };
-    const unsubscribe = bus.subscribe(() => void flush().catch((err: unknown) => request.log.warn({ err }, 'stream not flushed')));
+    const unsubscribe = bus.subscribe(
+      () => void flush().catch((err: unknown) => request.log.warn({ err }, 'stream not flushed'))
+    );
     const recheck = setInterval(() => void flush().catch(() => undefined), RECHECK_MS * 5);
     socket.on('close', () => {
       unsubscribe();

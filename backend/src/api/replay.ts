@@ -35,7 +35,7 @@ export const ReplayBody = Type.Object(
     from: Instant,
     to: Instant,
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 export const ReplayTickBody = Type.Object({
@@ -67,36 +67,48 @@ export const ReplayResultBody = Type.Object({
  * `MAX_API_TICKS` ticks of the policy's interval.
  */
 export const replayRoutes: FastifyPluginAsyncTypebox<ReplayRouteOptions> = async (app, { store, providers, clock }) => {
-  app.post('/replay', {
-    schema: { body: ReplayBody, response: { 200: ReplayResultBody, ...errorResponses('invalid_input', 'not_found') } },
-  }, async (request) => {
-    const body = request.body;
-    const now = clock();
-    const errors: FieldError[] = [];
-    const from = instantOf(body.from, '/from', now, errors);
-    const to = instantOf(body.to, '/to', now, errors);
-    const inline = inlinePolicy(body, errors);
-    if (errors.length > 0) throw invalid(errors);
+  app.post(
+    '/replay',
+    {
+      schema: {
+        body: ReplayBody,
+        response: { 200: ReplayResultBody, ...errorResponses('invalid_input', 'not_found') },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const now = clock();
+      const errors: FieldError[] = [];
+      const from = instantOf(body.from, '/from', now, errors);
+      const to = instantOf(body.to, '/to', now, errors);
+      const inline = inlinePolicy(body, errors);
+      if (errors.length > 0) throw invalid(errors);
 
-    const policy = inline ?? (await storedPolicy(store, body.policyName!));
-    const input = { policy, service: body.service, baseline: body.baseline, canary: body.canary, from, to };
-    const problems = checkReplay(input, providers, { now, maxTicks: MAX_API_TICKS });
-    if (problems.length > 0) throw invalid(problems);
+      const policy = inline ?? (await storedPolicy(store, body.policyName!));
+      const input = { policy, service: body.service, baseline: body.baseline, canary: body.canary, from, to };
+      const problems = checkReplay(input, providers, { now, maxTicks: MAX_API_TICKS });
+      if (problems.length > 0) throw invalid(problems);
 
-    const result = await replay(input, providers);
-    const fields = { [F.service]: body.service, policy: policy.name, outcome: result.outcome, ticks: result.decisions.length };
-    request.log.info({ ...fields, from, to }, 'replay finished');
-    return finiteJson({
-      policy: policy.name,
-      from,
-      to,
-      tickInterval: formatDuration(resolveLimits(policy.limits).tickIntervalMs),
-      ticks: toTicks(result.decisions),
-      outcome: result.outcome,
-      decidedAt: result.decidedAt,
-      note: PAST_TRAFFIC_NOTE,
-    });
-  });
+      const result = await replay(input, providers);
+      const fields = {
+        [F.service]: body.service,
+        policy: policy.name,
+        outcome: result.outcome,
+        ticks: result.decisions.length,
+      };
+      request.log.info({ ...fields, from, to }, 'replay finished');
+      return finiteJson({
+        policy: policy.name,
+        from,
+        to,
+        tickInterval: formatDuration(resolveLimits(policy.limits).tickIntervalMs),
+        ticks: toTicks(result.decisions),
+        outcome: result.outcome,
+        decidedAt: result.decidedAt,
+        note: PAST_TRAFFIC_NOTE,
+      });
+    }
+  );
 };
 
 function instantOf(input: string | number, field: string, now: number, errors: FieldError[]): number {
@@ -109,7 +121,10 @@ function instantOf(input: string | number, field: string, now: number, errors: F
 function inlinePolicy(body: { policy?: unknown; policyName?: string }, errors: FieldError[]): Policy | null {
   const given = body.policy !== undefined;
   if (given === (body.policyName !== undefined)) {
-    errors.push({ field: '/policy', message: 'give either policy (an inline policy) or policyName, not both or neither' });
+    errors.push({
+      field: '/policy',
+      message: 'give either policy (an inline policy) or policyName, not both or neither',
+    });
     return null;
   }
   if (!given) return null;

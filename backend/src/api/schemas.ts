@@ -125,15 +125,18 @@ export const StartRolloutBody = Type.Object(
     policy: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' }),
     traffic: Type.Optional(Type.Object({ controller: Type.String() }, { additionalProperties: true })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 export const ActionBody = Type.Object(
   { action: Type.Enum(ACTIONS), note: Type.Optional(Type.String({ maxLength: 1000 })) },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
-export const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }, { additionalProperties: false });
+export const IdParams = Type.Object(
+  { id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) },
+  { additionalProperties: false }
+);
 export const NameParams = Type.Object({ name: Type.String({ maxLength: 63 }) }, { additionalProperties: false });
 
 /** Replaces non-finite numbers anywhere in a value by their Prometheus spelling. */

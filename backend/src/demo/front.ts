@@ -46,7 +46,7 @@ export interface DemoFront {
  */
 export async function missingForTraffic(
   traffic: DemoTraffic,
-  binaries: Record<ProxyKind, string> = PROXY_BINARIES,
+  binaries: Record<ProxyKind, string> = PROXY_BINARIES
 ): Promise<string | null> {
   if (traffic === 'router') return null;
   const binary = binaries[traffic];

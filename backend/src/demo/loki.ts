@@ -40,7 +40,7 @@ export async function startDemoLoki(choice: string, say: (line: string) => void)
     say(
       `Loki: none runs on this machine, so a stand-in that follows Loki's documented HTTP API ` +
         `(the test fake tests/fixtures/loki/server.ts) listens on ${fixture.url}; ` +
-        'the demo service pushes its logs there.',
+        'the demo service pushes its logs there.'
     );
     return { url: fixture.url, fake: true, close: () => fixture.close() };
   }

@@ -78,7 +78,11 @@ function stopOnSignal(signal: NodeJS.Signals, code: number, shutdown: () => Prom
 
 type DemoArgs = NonNullable<ReturnType<typeof parse>>;
 
-async function run(stack: Awaited<ReturnType<typeof startDemoStack>>, args: DemoArgs, say: (line: string) => void): Promise<number> {
+async function run(
+  stack: Awaited<ReturnType<typeof startDemoStack>>,
+  args: DemoArgs,
+  say: (line: string) => void
+): Promise<number> {
   say(`Backend: ${stack.backendUrl}  API token: ${stack.token}`);
   say(`${stack.front.describe()}; load ${args.rate} req/s\n`);
 
@@ -99,7 +103,7 @@ async function run(stack: Awaited<ReturnType<typeof startDemoStack>>, args: Demo
   const ok = reports[0]?.outcome === 'completed' && reports.slice(1).every((r) => r.outcome === 'rolled_back');
   if (args.keepRunning) {
     say(
-      `\nStill running (Ctrl-C to stop). Try:\n  curl -H 'Authorization: Bearer ${stack.token}' ${stack.backendUrl}/api/v1/rollouts`,
+      `\nStill running (Ctrl-C to stop). Try:\n  curl -H 'Authorization: Bearer ${stack.token}' ${stack.backendUrl}/api/v1/rollouts`
     );
     await new Promise(() => undefined);
   }
@@ -112,7 +116,7 @@ export function summary(reports: RolloutReport[]): string {
     lines.push(`  ${r.label}: ${r.baseline} → ${r.canary} ${r.outcome.replace('_', ' ')} after ${seconds(r.totalMs)}`);
     const steps = r.steps.map(
       (s) =>
-        `${s.weight}% ${s.seconds === null ? 'open' : `${s.seconds.toFixed(1)}s`}${s.outcome ? ` (${s.outcome})` : ''}`,
+        `${s.weight}% ${s.seconds === null ? 'open' : `${s.seconds.toFixed(1)}s`}${s.outcome ? ` (${s.outcome})` : ''}`
     );
     lines.push(`    steps: ${steps.join(' · ')}`);
     if (r.outcome === 'rolled_back') {
@@ -156,7 +160,7 @@ function parse() {
     if (traffic === undefined) throw new Error(`--traffic must be one of ${DEMO_TRAFFIC.join(', ')}`);
     if (traffic !== 'router' && values['no-prometheus']) {
       throw new Error(
-        `--no-prometheus cannot go with --traffic ${traffic}: the gates read the demo service's metrics through Prometheus`,
+        `--no-prometheus cannot go with --traffic ${traffic}: the gates read the demo service's metrics through Prometheus`
       );
     }
     const loki = values.loki === undefined ? null : parseLokiChoice(values.loki);
@@ -175,5 +179,5 @@ main().then(
     const text = code === 'EADDRINUSE' ? `${message}: choose another --port` : (stack ?? String(error));
     process.stderr.write(`demo failed: ${text}\n`);
     process.exit(1);
-  },
+  }
 );

@@ -5,10 +5,14 @@ import type { RolloutSummary } from '../domain/summary.ts';
 /** One line per tick: the step, the weight, each gate's verdict with its numbers, and the decision. */
 export function narrateDecision(label: string, rollout: RolloutSummary, decision: Decision): string {
   const step = `step ${decision.stepIndex + 1}/${rollout.stepCount}`;
-  const weight = decision.fromWeight === decision.toWeight ? `${decision.toWeight}%` : `${decision.fromWeight}% → ${decision.toWeight}%`;
+  const weight =
+    decision.fromWeight === decision.toWeight
+      ? `${decision.toWeight}%`
+      : `${decision.fromWeight}% → ${decision.toWeight}%`;
   const gates = decision.verdicts.map(narrateGate).join(' | ');
   const head = `[${label}] ${step} ${weight.padEnd(9)} ${decision.kind.toUpperCase().padEnd(8)}`;
-  if (decision.kind === 'hold' || decision.verdicts.length > 0) return gates ? `${head} ${gates}` : `${head} ${decision.reason}`;
+  if (decision.kind === 'hold' || decision.verdicts.length > 0)
+    return gates ? `${head} ${gates}` : `${head} ${decision.reason}`;
   return `${head} ${decision.reason}`;
 }
 
@@ -17,7 +21,11 @@ export function narrateGate(result: GateResult): string {
   const observed = show(result.observed, result.kind);
   const threshold = show(result.threshold, result.kind);
   const samples =
-    result.samples.baseline !== null ? ` n=${result.samples.canary}/${result.samples.baseline}` : result.samples.canary > 0 ? ` n=${result.samples.canary}` : '';
+    result.samples.baseline !== null
+      ? ` n=${result.samples.canary}/${result.samples.baseline}`
+      : result.samples.canary > 0
+        ? ` n=${result.samples.canary}`
+        : '';
   const versus = result.baselineObserved === null ? '' : ` vs ${show(result.baselineObserved, result.kind)}`;
   return `${result.gate} ${result.verdict}${why(result)} ${observed}${versus} limit ${threshold}${samples}`;
 }

@@ -46,7 +46,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   const binary = options.binary ?? (await findPrometheus());
   if (binary === null) {
     throw new PrometheusStartError(
-      'prometheus was not found on PATH: install it (the Debian package is "prometheus") or point Sentra at a running one',
+      'prometheus was not found on PATH: install it (the Debian package is "prometheus") or point Sentra at a running one'
     );
   }
   const interval = options.scrapeInterval ?? '1s';
@@ -145,7 +145,7 @@ async function launch(binary: string, dir: string, port: number, readyTimeoutMs:
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] }
   );
   const log = captureLog(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

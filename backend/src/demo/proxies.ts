@@ -193,7 +193,7 @@ async function waitFor(
   probe: () => Promise<boolean>,
   child: ChildProcess,
   stderr: () => string,
-  what: string,
+  what: string
 ): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {

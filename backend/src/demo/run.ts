@@ -50,7 +50,7 @@ const ROLLOUT_LIMIT_MS = 5 * 60_000;
 export async function runRollout(
   stack: DemoStack,
   plan: RolloutPlan,
-  say: (line: string) => void,
+  say: (line: string) => void
 ): Promise<RolloutReport> {
   const traffic = await stack.prepareRollout(plan.baseline, plan.canary);
   const firstRequest = watchFirstRequest(stack, plan.canary);
@@ -85,7 +85,7 @@ function follow(stream: Stream, id: string, label: string, say: (line: string) =
     let ending: { summary: RolloutSummary; decision: Decision } | null = null;
     const timer = setTimeout(
       () => reject(new Error(`${label} did not end within ${ROLLOUT_LIMIT_MS / 1000}s`)),
-      ROLLOUT_LIMIT_MS,
+      ROLLOUT_LIMIT_MS
     );
     stream.onEvent((event) => {
       if (event.rolloutId !== id) return;
@@ -111,7 +111,7 @@ async function report(
   id: string,
   ended: Ended,
   firstAt: number | null,
-  started: number,
+  started: number
 ): Promise<RolloutReport> {
   const detail = await stack.api.call<{ steps: StepRecord[] }>('GET', `/api/v1/rollouts/${id}`);
   const rolledBack = ended.summary.phase === 'rolled_back';

@@ -32,7 +32,7 @@ export const DemoKnobs = Type.Object(
     /** The exception's message; each `{id}` in it becomes a new five-digit number on every line. */
     errorLogMessage: Type.String({ minLength: 1, maxLength: 500 }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 export type DemoKnobs = Type.Static<typeof DemoKnobs>;
 
@@ -144,9 +144,7 @@ interface Exporters {
 function startExporters(options: DemoServiceOptions): Exporters {
   const service = options.service ?? 'demo';
   const { loki: lokiOptions, tracing: tracingOptions } = options;
-  const loki = lokiOptions
-    ? createLokiPush({ ...lokiOptions, labels: { service, version: options.version } })
-    : null;
+  const loki = lokiOptions ? createLokiPush({ ...lokiOptions, labels: { service, version: options.version } }) : null;
   const tracing = tracingOptions
     ? createTracing({ ...tracingOptions, serviceName: service, serviceVersion: options.version })
     : null;
@@ -205,7 +203,7 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
   work: Work,
-  setKnobs: (changes: unknown) => Validated<DemoKnobs>,
+  setKnobs: (changes: unknown) => Validated<DemoKnobs>
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://demo').pathname;
   if (path === '/healthz') return void sendJson(res, 200, { ok: true, version: work.version });

@@ -150,7 +150,7 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
 
 async function startServices(
   closers: (() => Promise<void>)[],
-  lokiUrl: string | null,
+  lokiUrl: string | null
 ): Promise<Record<DemoVersion, DemoService>> {
   // Pushed four times a second: a line must reach Loki within the policy's one-second telemetry lag.
   const loki = lokiUrl ? { loki: { url: lokiUrl, intervalMs: 250 } } : {};
@@ -160,7 +160,7 @@ async function startServices(
       const service = await startDemoService(options);
       closers.push(() => service.close());
       return [version, service] as const;
-    }),
+    })
   );
   return Object.fromEntries(entries) as Record<DemoVersion, DemoService>;
 }
@@ -170,7 +170,7 @@ async function startFront(
   services: Record<DemoVersion, DemoService>,
   moveLoad: (url: string) => void,
   say: (line: string) => void,
-  closers: (() => Promise<void>)[],
+  closers: (() => Promise<void>)[]
 ): Promise<{ front: DemoFront; router: RouterAddress | null }> {
   if (traffic === 'router') {
     const router = await startRouter(services, closers);
@@ -185,7 +185,7 @@ async function startFront(
 
 async function startRouter(
   services: Record<DemoVersion, DemoService>,
-  closers: (() => Promise<void>)[],
+  closers: (() => Promise<void>)[]
 ): Promise<RouterAddress> {
   const router = createRouter({});
   const address = await router.listen({ proxyPort: 0, adminPort: 0, host: '127.0.0.1' });
@@ -208,7 +208,7 @@ async function maybePrometheus(
   traffic: DemoTraffic,
   router: RouterAddress | null,
   services: Record<DemoVersion, DemoService>,
-  closers: (() => Promise<void>)[],
+  closers: (() => Promise<void>)[]
 ) {
   if (router === null) return serviceMetricsPrometheus(traffic, services, options.say, closers);
   if (options.prometheus === 'off') {
@@ -220,7 +220,7 @@ async function maybePrometheus(
     if (options.prometheus === 'required')
       throw new Error('prometheus is not on PATH (Debian: apt-get install prometheus)');
     options.say(
-      "Prometheus: no prometheus binary on PATH; gates judge the built-in router's own per-version counters.",
+      "Prometheus: no prometheus binary on PATH; gates judge the built-in router's own per-version counters."
     );
     return null;
   }
@@ -236,7 +236,7 @@ async function serviceMetricsPrometheus(
   traffic: DemoTraffic,
   services: Record<DemoVersion, DemoService>,
   say: (line: string) => void,
-  closers: (() => Promise<void>)[],
+  closers: (() => Promise<void>)[]
 ) {
   const binary = await findPrometheus();
   if (!binary) throw new Error(`--traffic ${traffic} needs Prometheus to read the demo service's own metrics`);
@@ -245,7 +245,7 @@ async function serviceMetricsPrometheus(
   closers.push(() => prometheus.stop());
   const versions = Object.keys(services).join(', ');
   say(
-    `Prometheus: ${prometheus.url} (scraping the demo service's own /metrics on ${versions} every second); gates judge PromQL.`,
+    `Prometheus: ${prometheus.url} (scraping the demo service's own /metrics on ${versions} every second); gates judge PromQL.`
   );
   return prometheus;
 }
@@ -255,7 +255,7 @@ function demoConfig(
   port: number,
   dbPath: string,
   router: RouterAddress | null,
-  { prometheusUrl, lokiUrl }: { prometheusUrl: string | null; lokiUrl: string | null },
+  { prometheusUrl, lokiUrl }: { prometheusUrl: string | null; lokiUrl: string | null }
 ): Config {
   return loadConfig({
     SENTRA_API_TOKEN: token,

@@ -26,10 +26,16 @@ export interface Planned {
  * data or the step's minimum time has not passed; a telemetry outage or
  * missing data only ever holds or pauses, never advances.
  */
-export function planTick(rollout: Rollout, results: GateResult[], gateState: Record<string, GateState>, now: number): Planned {
+export function planTick(
+  rollout: Rollout,
+  results: GateResult[],
+  gateState: Record<string, GateState>,
+  now: number
+): Planned {
   const limits = resolveLimits(rollout.policy.limits);
   const base: Rollout = { ...rollout, gateState, tickSeq: rollout.tickSeq + 1 };
-  const decide = (kind: DecisionKind, next: Rollout, reason: string) => decision(rollout, next, kind, CONTROLLER_ACTOR, reason, results, now);
+  const decide = (kind: DecisionKind, next: Rollout, reason: string) =>
+    decision(rollout, next, kind, CONTROLLER_ACTOR, reason, results, now);
 
   const failing = results.filter((r) => r.verdict === 'fail');
   if (failing.length > 0) return decide('rollback', end(base, 'rolled_back', now), summarize(failing));
@@ -43,13 +49,24 @@ export function planTick(rollout: Rollout, results: GateResult[], gateState: Rec
   const held = { ...base, ...streaks };
 
   if (errors.length > 0 && streaks.errorStreak >= limits.errorTicks) {
-    return decide('pause', pause(held, `telemetry failed for ${streaks.errorStreak} ticks in a row: ${summarize(errors)}`), summarize(errors));
+    return decide(
+      'pause',
+      pause(held, `telemetry failed for ${streaks.errorStreak} ticks in a row: ${summarize(errors)}`),
+      summarize(errors)
+    );
   }
   if (noData.length > 0 && streaks.noDataStreak >= limits.noDataTicks) {
-    return decide('pause', pause(held, `no data for ${streaks.noDataStreak} ticks in a row: ${summarize(noData)}`), summarize(noData));
+    return decide(
+      'pause',
+      pause(held, `no data for ${streaks.noDataStreak} ticks in a row: ${summarize(noData)}`),
+      summarize(noData)
+    );
   }
   if (errors.length > 0 || noData.length > 0) {
-    const tally = errors.length > 0 ? `${streaks.errorStreak} of ${limits.errorTicks}` : `${streaks.noDataStreak} of ${limits.noDataTicks}`;
+    const tally =
+      errors.length > 0
+        ? `${streaks.errorStreak} of ${limits.errorTicks}`
+        : `${streaks.noDataStreak} of ${limits.noDataTicks}`;
     return decide('hold', held, `holding (${tally} ticks before pausing): ${summarize([...errors, ...noData])}`);
   }
   return planHealthy(held, results, now, decide);
@@ -81,7 +98,11 @@ function planHealthy(rollout: Rollout, results: GateResult[], now: number, decid
     const doubting = pending.every((r) => r.inconclusive === 'unconfirmed' && r.evidence !== null);
     const limit = maxMs === undefined ? undefined : doubting ? maxMs * DOUBT_GRACE : maxMs;
     if (limit !== undefined && elapsed >= limit) {
-      return decide('pause', pause(rollout, `${where}: max duration reached without enough evidence`), summarize(pending));
+      return decide(
+        'pause',
+        pause(rollout, `${where}: max duration reached without enough evidence`),
+        summarize(pending)
+      );
     }
     return decide('hold', rollout, `${where}: ${summarize(pending)}`);
   }
@@ -92,7 +113,10 @@ function planHealthy(rollout: Rollout, results: GateResult[], now: number, decid
     return decide('hold', rollout, `${where}: all gates pass, waiting for conclusive evidence or ${step.maxDuration}`);
   }
   if (step.pause) {
-    const next = { ...pause(rollout, `${where}: all gates pass; this step waits for an operator to resume`), awaitingResume: true };
+    const next = {
+      ...pause(rollout, `${where}: all gates pass; this step waits for an operator to resume`),
+      awaitingResume: true,
+    };
     return decide('pause', next, `${where}: all gates pass; waiting for an operator`);
   }
   const next = advance(rollout, now);
@@ -162,9 +186,17 @@ function restartStep(rollout: Rollout, now: number, newStep: boolean): Rollout {
       const sequential = old.sequential ? carryOver(old.sequential, newStep) : null;
       const kept = { ...fresh, cursor: old.cursor, windowEnd: old.windowEnd, last: old.last, sequential };
       return [name, old.templates ? { ...kept, templates: old.templates } : kept];
-    }),
+    })
   );
-  const next = { ...rollout, stepStartedAt: now, gateState, noDataStreak: 0, errorStreak: 0, pauseReason: null, awaitingResume: false };
+  const next = {
+    ...rollout,
+    stepStartedAt: now,
+    gateState,
+    noDataStreak: 0,
+    errorStreak: 0,
+    pauseReason: null,
+    awaitingResume: false,
+  };
   return { ...next, desired: routingFor(next) };
 }
 
@@ -184,7 +216,7 @@ function decision(
   actor: string,
   reason: string,
   verdicts: GateResult[],
-  now: number,
+  now: number
 ): Planned {
   return {
     next,

@@ -12,7 +12,7 @@ export const HeaderRoute = Type.Object(
     header: Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }),
     value: Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 export type HeaderRoute = Type.Static<typeof HeaderRoute>;
 
@@ -30,7 +30,7 @@ export const Step = Type.Object(
     maxDuration: Type.Optional(Duration),
     pause: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 export type Step = Type.Static<typeof Step>;
 
@@ -49,7 +49,7 @@ export const Limits = Type.Object(
     /** Per-query timeout. */
     queryTimeout: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 export type Limits = Type.Static<typeof Limits>;
 
@@ -62,7 +62,7 @@ export const Policy = Type.Object(
     limits: Type.Optional(Limits),
     traffic: Type.Optional(TrafficConfig),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 export type Policy = Type.Static<typeof Policy>;
 
@@ -128,9 +128,12 @@ function shapeErrors(input: unknown): FieldError[] {
     return [{ field: '', message: 'a policy must be an object' }];
   }
   const { gates, traffic, ...rest } = input as Record<string, unknown>;
-  const outer = Type.Object({ ...Policy.properties, gates: Type.Unknown(), traffic: Type.Unknown() }, {
-    additionalProperties: false,
-  });
+  const outer = Type.Object(
+    { ...Policy.properties, gates: Type.Unknown(), traffic: Type.Unknown() },
+    {
+      additionalProperties: false,
+    }
+  );
   const errors = schemaErrors(outer, { ...rest, gates, traffic }, '');
   if (gates !== undefined && !Array.isArray(gates)) errors.push({ field: '/gates', message: 'must be an array' });
   if (gates === undefined) errors.push({ field: '/gates', message: 'a policy needs at least one gate' });
@@ -149,7 +152,7 @@ export function kindErrors(
   at: string,
   key: string,
   kinds: readonly string[],
-  schemas: Record<string, Type.TSchema>,
+  schemas: Record<string, Type.TSchema>
 ): FieldError[] {
   if (typeof value !== 'object' || value === null) return [{ field: at, message: 'must be an object' }];
   const kind = (value as Record<string, unknown>)[key];
@@ -196,7 +199,10 @@ function stepErrors(steps: Step[]): FieldError[] {
     }
     if (step.weight !== undefined) {
       if (step.weight <= lastWeight) {
-        errors.push({ field: `/steps/${i}/weight`, message: `weights must increase (${step.weight} after ${lastWeight})` });
+        errors.push({
+          field: `/steps/${i}/weight`,
+          message: `weights must increase (${step.weight} after ${lastWeight})`,
+        });
       }
       lastWeight = step.weight;
     }
@@ -244,7 +250,12 @@ function gateRuleErrors(gate: Gate, at: string): FieldError[] {
       return [{ field: `${at}/maxFraction`, message: 'a latency gate needs maxFraction, quantile or compare' }];
     }
     if (gate.compare && gate.maxFraction !== undefined) {
-      return [{ field: `${at}/maxFraction`, message: 'a comparing latency gate has no maxFraction; use a second gate for a fixed limit' }];
+      return [
+        {
+          field: `${at}/maxFraction`,
+          message: 'a comparing latency gate has no maxFraction; use a second gate for a fixed limit',
+        },
+      ];
     }
   }
   if (gate.kind === 'new-errors' && gate.provider !== 'loki') {

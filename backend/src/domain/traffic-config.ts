@@ -26,7 +26,7 @@ export const RouterTraffic = Type.Object(
     controller: Type.Literal('router'),
     url: Type.Optional(Type.String({ format: 'uri', maxLength: 2000 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /** HAProxy names backends and servers with letters, digits, '-', '_', '.' and ':'. */
@@ -50,7 +50,7 @@ export const HaproxyTraffic = Type.Object(
     headerMap: Type.Optional(AbsolutePath),
     timeout: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /** An nginx upstream server address: `host:port` or `unix:/path`. */
@@ -78,11 +78,11 @@ export const NginxTraffic = Type.Object(
     canaryServer: NginxServer,
     /** Extra parameters for both server lines, such as `max_fails=3 fail_timeout=10s`. */
     serverParameters: Type.Optional(
-      Type.String({ pattern: '^[a-z_]+(=[A-Za-z0-9._]+)?( [a-z_]+(=[A-Za-z0-9._]+)?){0,9}$' }),
+      Type.String({ pattern: '^[a-z_]+(=[A-Za-z0-9._]+)?( [a-z_]+(=[A-Za-z0-9._]+)?){0,9}$' })
     ),
     timeout: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /**
@@ -101,7 +101,7 @@ export const GatewayApiTraffic = Type.Object(
     port: Type.Optional(Port),
     rule: Type.Optional(DnsLabel),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /**
@@ -122,7 +122,7 @@ export const IstioTraffic = Type.Object(
     /** networking.istio.io version the cluster serves: v1 from Istio 1.22, v1beta1 before. */
     apiVersion: Type.Optional(Type.Union([Type.Literal('v1'), Type.Literal('v1beta1')])),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /**
@@ -137,7 +137,7 @@ export const WebhookTraffic = Type.Object(
     secretEnv: Type.Optional(Type.String({ pattern: '^SENTRA_WEBHOOK_SECRET[A-Z0-9_]{0,64}$' })),
     timeout: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 export const TRAFFIC_SCHEMAS = {

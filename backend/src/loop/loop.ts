@@ -85,7 +85,10 @@ export class RolloutLoop {
     await this.reconcile(true);
     this.stopping = false;
     this.timer = setInterval(() => void this.scan(), SCAN_MS);
-    this.reconciler = setInterval(() => void this.reconcile().catch((err: unknown) => this.deps.logger.error({ err }, 'reconcile failed')), RECONCILE_MS);
+    this.reconciler = setInterval(
+      () => void this.reconcile().catch((err: unknown) => this.deps.logger.error({ err }, 'reconcile failed')),
+      RECONCILE_MS
+    );
   }
 
   async stop(): Promise<void> {
@@ -95,7 +98,9 @@ export class RolloutLoop {
     this.timer = null;
     this.reconciler = null;
     await Promise.allSettled([...this.inflight.values()]);
-    await Promise.allSettled([...this.lastTick.keys()].map((id) => this.deps.bus.releaseLease(leaseKey(id), this.deps.owner)));
+    await Promise.allSettled(
+      [...this.lastTick.keys()].map((id) => this.deps.bus.releaseLease(leaseKey(id), this.deps.owner))
+    );
   }
 
   /**
@@ -109,14 +114,17 @@ export class RolloutLoop {
   async reconcile(boot = false): Promise<void> {
     const recent = await this.deps.store.listRollouts({ limit: 200 });
     const since = this.deps.clock() - RECONCILE_ENDED_WITHIN_MS;
-    const unconfirmed = (r: Rollout) => isTerminal(r.phase) && (r.endedAt ?? 0) >= since && !sameRouting(r.desired, r.applied);
+    const unconfirmed = (r: Rollout) =>
+      isTerminal(r.phase) && (r.endedAt ?? 0) >= since && !sameRouting(r.desired, r.applied);
     for (const rollout of recent) {
       if (this.inflight.has(rollout.id)) continue;
       const live = !isTerminal(rollout.phase);
       if (boot && (live || unconfirmed(rollout))) {
         await this.guard(rollout.id, () => applyRouting(this.deps, rollout, 'boot').then(() => undefined));
       } else if (unconfirmed(rollout) && this.dueForRetry(rollout.id)) {
-        await this.guard(rollout.id, async () => this.noteRetry(rollout.id, (await applyRouting(this.deps, rollout)).ok));
+        await this.guard(rollout.id, async () =>
+          this.noteRetry(rollout.id, (await applyRouting(this.deps, rollout)).ok)
+        );
       } else if (live && !this.owned.has(rollout.id) && (await this.lease(rollout))) {
         await this.guard(rollout.id, () => this.takeOver(rollout));
       }
@@ -180,7 +188,13 @@ export class RolloutLoop {
       now,
     });
     const created = decisionEvent(rollout, undefined);
-    const audit = { at: now, actor: input.actor, action: 'start', target: `rollout:${rollout.id}`, detail: { policy: record.name, policyVersion: record.version } };
+    const audit = {
+      at: now,
+      actor: input.actor,
+      action: 'start',
+      target: `rollout:${rollout.id}`,
+      detail: { policy: record.name, policyVersion: record.version },
+    };
     let stored: Rollout;
     try {
       stored = await this.deps.store.insertRollout(rollout, {
@@ -189,7 +203,8 @@ export class RolloutLoop {
         audit,
       });
     } catch (error) {
-      if (error instanceof StoreError && error.code === 'conflict') return { ok: false, code: 'conflict', message: error.message };
+      if (error instanceof StoreError && error.code === 'conflict')
+        return { ok: false, code: 'conflict', message: error.message };
       throw error;
     }
     await notify(this.deps);
@@ -203,7 +218,8 @@ export class RolloutLoop {
     if (!rollout) return;
     if (rollout.phase !== 'progressing') {
       // Paused and ended rollouts are not judged, but their routing is still held in place.
-      if (!sameRouting(rollout.desired, rollout.applied) || rollout.phase === 'paused') await applyRouting(this.deps, rollout);
+      if (!sameRouting(rollout.desired, rollout.applied) || rollout.phase === 'paused')
+        await applyRouting(this.deps, rollout);
       return;
     }
     const started = process.hrtime.bigint();
@@ -226,13 +242,23 @@ export class RolloutLoop {
       const now = this.deps.clock();
       const outcome = applyAction(rollout, action, actor, now, note);
       if (!outcome.ok) return { ok: false, code: 'not_allowed', message: outcome.reason };
-      const audit = { at: now, actor, action, target: `rollout:${id}`, detail: { note: note ?? null, phase: rollout.phase } };
+      const audit = {
+        at: now,
+        actor,
+        action,
+        target: `rollout:${id}`,
+        detail: { note: note ?? null, phase: rollout.phase },
+      };
       const stored = await recordDecision(this.deps, rollout, outcome.planned, audit);
       if (stored === 'stale') continue;
       await this.enforce(stored);
       return { ok: true, rollout: (await this.deps.store.getRollout(id)) ?? stored, planned: outcome.planned };
     }
-    return { ok: false, code: 'conflict', message: 'the rollout kept changing while the action was applied; try again' };
+    return {
+      ok: false,
+      code: 'conflict',
+      message: 'the rollout kept changing while the action was applied; try again',
+    };
   }
 
   /** Applies the stored routing state; a progressing rollout whose traffic cannot be set or confirmed pauses. */

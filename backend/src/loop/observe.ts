@@ -36,7 +36,7 @@ export async function observeAndJudge(rollout: Rollout, providers: Providers, no
       };
       const observation = await observeSafely(gate, providers, ctx);
       return [gate.name, judgeGate(gate, observation, state, judging)] as const;
-    }),
+    })
   );
   return {
     results: judged.map(([, j]) => j.result),
@@ -57,7 +57,7 @@ async function observeSafely(gate: Gate, providers: Providers, ctx: ObserveConte
   const overrun = new Promise<Observation>((resolve) => {
     timer = setTimeout(
       () => resolve(errorObservation(`${gate.provider} did not answer within ${ctx.timeoutMs} ms`, window)),
-      ctx.timeoutMs + TIMEOUT_GRACE_MS,
+      ctx.timeoutMs + TIMEOUT_GRACE_MS
     );
   });
   try {

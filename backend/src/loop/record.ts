@@ -22,7 +22,7 @@ export async function recordDecision(
   deps: LoopDeps,
   before: Rollout,
   planned: Planned,
-  audit?: AuditEntry,
+  audit?: AuditEntry
 ): Promise<Rollout | 'stale'> {
   const { decision, next } = planned;
   const extras: CommitExtras = {
@@ -65,7 +65,14 @@ export function annotation(event: 'started' | 'decision', rollout: Rollout, deci
 export async function notify(deps: LoopDeps): Promise<void> {
   try {
     const id = await deps.store.lastEventId();
-    await deps.bus.publish({ id, at: deps.clock(), type: 'events.appended', rolloutId: null, service: null, payload: {} });
+    await deps.bus.publish({
+      id,
+      at: deps.clock(),
+      type: 'events.appended',
+      rolloutId: null,
+      service: null,
+      payload: {},
+    });
   } catch (error) {
     // Clients also poll the store on their own timeout, so a lost notice only delays them.
     deps.logger.warn({ err: error }, 'event notice not published');
@@ -85,8 +92,14 @@ function logDecision(log: LoopDeps['logger'], decision: Decision): void {
   else log.info(fields, 'rollout decided');
   for (const v of decision.verdicts) {
     log.debug(
-      { [F.gate]: v.gate, [F.verdict]: v.verdict, [F.observed]: v.observed, [F.threshold]: v.threshold, [F.samples]: v.samples },
-      'gate judged',
+      {
+        [F.gate]: v.gate,
+        [F.verdict]: v.verdict,
+        [F.observed]: v.observed,
+        [F.threshold]: v.threshold,
+        [F.samples]: v.samples,
+      },
+      'gate judged'
     );
   }
 }
@@ -94,5 +107,6 @@ function logDecision(log: LoopDeps['logger'], decision: Decision): void {
 function countDecision(deps: LoopDeps, rollout: Rollout, decision: Decision): void {
   const actor = decision.actor === CONTROLLER_ACTOR ? 'controller' : 'operator';
   deps.metrics.decisions.inc({ service: rollout.service, decision: decision.kind, actor });
-  for (const v of decision.verdicts) deps.metrics.verdicts.inc({ service: rollout.service, gate: v.gate, verdict: v.verdict });
+  for (const v of decision.verdicts)
+    deps.metrics.verdicts.inc({ service: rollout.service, gate: v.gate, verdict: v.verdict });
 }

@@ -10,8 +10,7 @@ import { notify } from './record.ts';
 export const WEIGHT_TOLERANCE = 1;
 
 export type RoutingOutcome =
-  | { ok: true; applied: RoutingState }
-  | { ok: false; reason: string; applied: RoutingState | null };
+  { ok: true; applied: RoutingState } | { ok: false; reason: string; applied: RoutingState | null };
 
 export function targetOf(rollout: Rollout): TrafficTarget {
   return { service: rollout.service, baseline: rollout.baseline, canary: rollout.canary, config: rollout.traffic };
@@ -22,7 +21,11 @@ export function targetOf(rollout: Rollout): TrafficTarget {
  * force. Level-triggered: called on every tick, after every decision and at
  * boot, so a restarted proxy or backend converges on the stored state.
  */
-export async function applyRouting(deps: LoopDeps, rollout: Rollout, cause: 'boot' | 'tick' = 'tick'): Promise<RoutingOutcome> {
+export async function applyRouting(
+  deps: LoopDeps,
+  rollout: Rollout,
+  cause: 'boot' | 'tick' = 'tick'
+): Promise<RoutingOutcome> {
   const log = deps.logger.child({ [F.rollout]: rollout.id, [F.service]: rollout.service });
   const kind = rollout.traffic.controller;
   let applied: RoutingState;
@@ -39,7 +42,13 @@ export async function applyRouting(deps: LoopDeps, rollout: Rollout, cause: 'boo
   if (!sameRouting(applied, rollout.applied) || cause === 'boot') {
     await deps.store.recordApplied(rollout.id, applied);
     await deps.store.appendEvents([
-      { at: deps.clock(), type: 'rollout.applied', rolloutId: rollout.id, service: rollout.service, payload: { applied, cause } },
+      {
+        at: deps.clock(),
+        type: 'rollout.applied',
+        rolloutId: rollout.id,
+        service: rollout.service,
+        payload: { applied, cause },
+      },
     ]);
     await notify(deps);
     log.info({ [F.controller]: kind, [F.weight]: applied.weight, header: applied.headerRoute }, 'traffic shifted');
@@ -58,7 +67,10 @@ function describeMismatch(desired: RoutingState, applied: RoutingState): string 
   }
   const want = desired.headerRoute;
   const have = applied.headerRoute;
-  if ((want === null) !== (have === null) || (want && have && (want.header.toLowerCase() !== have.header.toLowerCase() || want.value !== have.value))) {
+  if (
+    (want === null) !== (have === null) ||
+    (want && have && (want.header.toLowerCase() !== have.header.toLowerCase() || want.value !== have.value))
+  ) {
     return `reports header route ${have ? `${have.header}: ${have.value}` : 'none'}, wanted ${want ? `${want.header}: ${want.value}` : 'none'}`;
   }
   return null;

@@ -136,7 +136,8 @@ async function loadPolicy(file: string, errors: string[]): Promise<Policy | null
 /** The engine's field errors as command-line ones: `/from` is `--from`, `/policy/…` is a field of the file. */
 export function describeFields(errors: FieldError[], policyFile: string): string[] {
   return errors.map((e) => {
-    if (e.field.startsWith('/policy/')) return `--policy ${policyFile}: ${e.field.slice('/policy'.length)}: ${e.message}`;
+    if (e.field.startsWith('/policy/'))
+      return `--policy ${policyFile}: ${e.field.slice('/policy'.length)}: ${e.message}`;
     return `--${e.field.slice(1)}: ${e.message}`;
   });
 }

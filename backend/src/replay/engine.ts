@@ -88,7 +88,7 @@ export function tickCount(policy: Policy, from: number, to: number): number {
 export function checkReplay(
   request: ReplayRequest,
   providers: Providers,
-  limits: { now: number; maxTicks: number },
+  limits: { now: number; maxTicks: number }
 ): FieldError[] {
   const errors: FieldError[] = [];
   const { policy, from, to } = request;
@@ -122,7 +122,7 @@ export function checkReplay(
 export async function replay(
   request: ReplayRequest,
   providers: Providers,
-  onTick?: (decision: Decision, rollout: Rollout) => void,
+  onTick?: (decision: Decision, rollout: Rollout) => void
 ): Promise<Replay> {
   const interval = resolveLimits(request.policy.limits).tickIntervalMs;
   let rollout = startRollout({

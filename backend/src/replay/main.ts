@@ -34,7 +34,9 @@ async function main(): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   replayHeader(request, prometheusUrl === null ? 'no telemetry' : `Prometheus at ${prometheusUrl}`).forEach(say);
   say('');
-  const result = await replay(request, providers, (decision, rollout) => say(tickLine(decision, rollout, request.from)));
+  const result = await replay(request, providers, (decision, rollout) =>
+    say(tickLine(decision, rollout, request.from))
+  );
   say(`\n${replaySummary(result, request)}`);
   return 0;
 }
@@ -49,5 +51,5 @@ main().then(
   (error: unknown) => {
     process.stderr.write(`replay failed: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);
-  },
+  }
 );

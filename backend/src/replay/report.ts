@@ -38,7 +38,9 @@ export function replaySummary(result: Replay, request: ReplayRequest): string {
   }
   const what = result.outcome.replace('_', ' ');
   const where = `step ${last.stepIndex + 1}/${request.policy.steps.length} at ${last.fromWeight}%`;
-  lines.push(`  outcome: ${what}, decided at ${iso(result.decidedAt)} (+${offset(result.decidedAt, request.from)}), ${where}`);
+  lines.push(
+    `  outcome: ${what}, decided at ${iso(result.decidedAt)} (+${offset(result.decidedAt, request.from)}), ${where}`
+  );
   lines.push(`  reason: ${last.reason}`);
   return lines.join('\n');
 }

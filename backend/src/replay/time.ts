@@ -1,7 +1,8 @@
 import { parseDuration } from '../domain/duration.ts';
 
 /** How a replay's `from` and `to` may be written, for error messages. */
-export const INSTANT_HELP = 'an ISO 8601 time with a zone (2026-01-31T12:00:00Z), "now", or a time before now such as -30m';
+export const INSTANT_HELP =
+  'an ISO 8601 time with a zone (2026-01-31T12:00:00Z), "now", or a time before now such as -30m';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:?\d\d)$/i;
 const RELATIVE = /^-([0-9]+(ms|s|m|h))$/;

@@ -23,7 +23,7 @@ export type AdminResult<T> =
 export async function callAdmin<S extends Type.TSchema>(
   options: AdminClientOptions,
   request: { method: 'GET' | 'PUT'; path: string; body?: unknown },
-  answer: S,
+  answer: S
 ): Promise<AdminResult<Type.Static<S>>> {
   const url = options.url.replace(/\/+$/, '') + request.path;
   const headers: Record<string, string> = { accept: 'application/json' };

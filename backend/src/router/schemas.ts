@@ -32,7 +32,7 @@ export const UpstreamsBody = Type.Object(
       maxProperties: 32,
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 export type UpstreamsBody = Type.Static<typeof UpstreamsBody>;
 
@@ -49,7 +49,7 @@ export const RoutingBody = Type.Object(
     weight: Type.Integer({ minimum: 0, maximum: 100 }),
     headerRoute: Type.Union([HeaderRoute, Type.Null()]),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 export type RoutingBody = Type.Static<typeof RoutingBody>;
 
@@ -70,7 +70,7 @@ export const StatsQuery = Type.Object(
     /** Counts over this sliding window ending now instead of since the router started. */
     window: Type.Optional(Type.String({ pattern: DURATION_PATTERN })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /** JSON has no infinity: the last bucket's bound is written as the string "+Inf". */

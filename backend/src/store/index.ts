@@ -15,7 +15,7 @@ export function createStore(url: string): Store {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) {
     throw new Error(
-      'the store URL has no scheme: use sqlite:<path>, sqlite::memory: or mysql://user:pass@host:port/db',
+      'the store URL has no scheme: use sqlite:<path>, sqlite::memory: or mysql://user:pass@host:port/db'
     );
   }
   if (scheme === 'sqlite') return openSqliteStore(sqlitePath(url.slice('sqlite:'.length)));

@@ -94,7 +94,7 @@ class MysqlDriver implements SqlDriver {
       ]);
       if (got?.['got'] !== 1) {
         throw new Error(
-          `another process held the migration lock for over ${MIGRATE_LOCK_SECONDS}s; migrate again later`,
+          `another process held the migration lock for over ${MIGRATE_LOCK_SECONDS}s; migrate again later`
         );
       }
       try {

@@ -103,13 +103,13 @@ export class SqlStore implements Store {
     if (policy.name !== name) {
       throw new StoreError(
         'conflict',
-        `the policy body is named "${policy.name}", not "${name}": a policy cannot be renamed`,
+        `the policy body is named "${policy.name}", not "${name}": a policy cannot be renamed`
       );
     }
     return this.#db.transaction(async (tx) => {
       const { changes } = await tx.run(
         'UPDATE policies SET version = version + 1, body = ?, updated_at = ? WHERE name = ? AND version = ?',
-        [encodeJson(policy), audit.at, name, expectedVersion],
+        [encodeJson(policy), audit.at, name, expectedVersion]
       );
       const [row] = await tx.all('SELECT * FROM policies WHERE name = ?', [name]);
       if (!row) throw new StoreError('not-found', `no policy named "${name}"`);
@@ -185,7 +185,7 @@ export class SqlStore implements Store {
     next: Rollout,
     expectedRevision: number,
     decision: Decision,
-    extras: CommitExtras,
+    extras: CommitExtras
   ): Promise<Rollout | 'stale'> {
     if (decision.rolloutId !== next.id) {
       throw new Error(`decision for rollout ${decision.rolloutId} committed with rollout ${next.id}`);
@@ -198,7 +198,7 @@ export class SqlStore implements Store {
         const names = Object.keys(columns);
         await tx.run(
           `INSERT INTO decisions (${names.join(', ')}) VALUES (${placeholders(names.length)})`,
-          Object.values(columns),
+          Object.values(columns)
         );
         await followSteps(tx, decision, written);
         await this.#writeExtras(tx, extras);
@@ -359,7 +359,7 @@ async function followSteps(tx: SqlSession, decision: Decision, next: Rollout): P
   if (moved || CLOSES_STEP.includes(decision.kind)) {
     await tx.run(
       'UPDATE steps SET ended_at = ?, outcome = ? WHERE rollout_id = ? AND step_index = ? AND ended_at IS NULL',
-      [decision.at, decision.kind, decision.rolloutId, decision.stepIndex],
+      [decision.at, decision.kind, decision.rolloutId, decision.stepIndex]
     );
   }
   if (moved) await openStep(tx, next);
@@ -390,7 +390,7 @@ async function insertEvents(tx: SqlSession, events: EventInput[]): Promise<Store
   for (const event of events) {
     const { insertId } = await tx.run(
       'INSERT INTO events (at, type, rollout_id, service, payload) VALUES (?, ?, ?, ?, ?)',
-      [event.at, event.type, event.rolloutId, event.service, encodeJson(event.payload)],
+      [event.at, event.type, event.rolloutId, event.service, encodeJson(event.payload)]
     );
     stored.push({ id: insertId, ...event });
   }

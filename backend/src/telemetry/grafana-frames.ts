@@ -34,7 +34,7 @@ interface QueryResult {
 /** The result for `refId` in an answer body, or why there is none. */
 export function resultOf(
   body: unknown,
-  refId: string,
+  refId: string
 ): { ok: true; result: QueryResult } | { ok: false; reason: string } {
   const results = (body as { results?: Record<string, QueryResult> } | null)?.results;
   const result = results?.[refId];

@@ -132,7 +132,7 @@ function observeOn(type: SourceType, run: Run, gate: Gate, ctx: ObserveContext):
   return problem(
     gate,
     { from: ctx.since, to },
-    failed(`the grafana provider cannot answer ${gate.kind} gates on ${type} data sources`),
+    failed(`the grafana provider cannot answer ${gate.kind} gates on ${type} data sources`)
   );
 }
 
@@ -144,7 +144,7 @@ async function valueOf(run: InstantRunner, query: string, window: Window): Promi
 async function prometheusCounts(
   run: InstantRunner,
   gate: ErrorRateGate | ErrorRatioGate,
-  ctx: ObserveContext,
+  ctx: ObserveContext
 ): Promise<CountsObservation> {
   const window = { from: ctx.windowEnd ?? ctx.since, to: ctx.now - ctx.lagMs };
   if (!gate.query) {
@@ -168,7 +168,7 @@ async function prometheusCounts(
 async function tempoCounts(
   run: (query: string, w: Window) => Promise<Scalar>,
   gate: ErrorRateGate | ErrorRatioGate,
-  ctx: ObserveContext,
+  ctx: ObserveContext
 ): Promise<CountsObservation> {
   const window = { from: ctx.windowEnd ?? ctx.since, to: ctx.now - ctx.lagMs };
   if (window.to <= window.from) {
@@ -182,7 +182,7 @@ async function tempoCounts(
   const version = async (v: string): Promise<Reading<Counts>> => {
     const fill = (q: string) => fillTemplate(q, { service: ctx.service, version: v });
     const [requests, errors] = await Promise.all(
-      [queries.requests, queries.errors].map((q) => run(fill(q), window).then((s) => asCount(q, s))),
+      [queries.requests, queries.errors].map((q) => run(fill(q), window).then((s) => asCount(q, s)))
     );
     return countsFrom(requests!, errors!, `no span from ${ctx.service} ${v} in the window`);
   };

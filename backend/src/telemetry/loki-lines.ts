@@ -36,7 +36,7 @@ interface Line {
 export async function lokiTemplates(
   source: LineSource,
   gate: NewErrorsGate,
-  ctx: ObserveContext,
+  ctx: ObserveContext
 ): Promise<TemplatesObservation> {
   const to = ctx.now - ctx.lagMs;
   const from = ctx.windowEnd ?? ctx.since;
@@ -65,7 +65,7 @@ export async function lokiTemplates(
       baseline,
       query(ctx.baseline),
       { from: baselineFrom, to: cut },
-      `${ctx.service} ${ctx.baseline}`,
+      `${ctx.service} ${ctx.baseline}`
     ),
   ]);
   return { kind: 'templates', window, canary: canaryReading, baseline: baselineReading };
@@ -82,7 +82,7 @@ async function templatesOf(
   read: Read,
   query: string,
   window: { from: number; to: number },
-  who: string,
+  who: string
 ): Promise<TemplatesObservation['canary']> {
   if (!read.ok) return read;
   const lines = read.value.lines.filter((l) => l.ms < window.to).map((l) => l.line);

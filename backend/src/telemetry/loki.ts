@@ -101,7 +101,7 @@ export function createLokiProvider(config: LokiConfig): TelemetryProvider {
 export async function lokiCounts(
   run: InstantRunner,
   gate: ErrorRateGate | ErrorRatioGate,
-  ctx: ObserveContext,
+  ctx: ObserveContext
 ): Promise<CountsObservation> {
   const to = ctx.now - ctx.lagMs;
   const sliding = gate.kind === 'error-ratio' && gate.window !== undefined;
@@ -124,7 +124,7 @@ async function versionCounts(
   gate: ErrorRateGate | ErrorRatioGate,
   ctx: ObserveContext,
   version: string,
-  window: Window,
+  window: Window
 ): Promise<Reading<Counts>> {
   const values = { service: ctx.service, version, window: `${window.to - window.from}ms` };
   const queries = gate.query ?? DEFAULT_LOKI_QUERIES;

@@ -86,7 +86,7 @@ export class PrometheusApi {
     startMs: number,
     endMs: number,
     stepMs: number,
-    timeoutMs: number,
+    timeoutMs: number
   ): Promise<Reading<RangeSeries[]>> {
     const params = {
       query,
@@ -143,7 +143,7 @@ async function post(
   url: URL,
   headers: Record<string, string>,
   params: Record<string, string>,
-  timeoutMs: number,
+  timeoutMs: number
 ): Promise<Reading<HttpAnswer>> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {

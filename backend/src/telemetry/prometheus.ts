@@ -12,7 +12,14 @@ import type {
   Window,
 } from '../domain/gates/observation.ts';
 import { DEFAULT_BURN_WINDOWS } from '../domain/gates/schemas.ts';
-import type { BurnRateGate, ErrorRateGate, ErrorRatioGate, Gate, LatencyGate, QueryGate } from '../domain/gates/schemas.ts';
+import type {
+  BurnRateGate,
+  ErrorRateGate,
+  ErrorRatioGate,
+  Gate,
+  LatencyGate,
+  QueryGate,
+} from '../domain/gates/schemas.ts';
 import { PrometheusApi, formatLabels, parseSampleValue } from './prometheus-api.ts';
 import type { PrometheusOptions, RangePoint, Sample } from './prometheus-api.ts';
 import { fillTemplate } from './types.ts';
@@ -146,7 +153,7 @@ function oneSeries(samples: Sample[], version: string, what: string): Reading<nu
     const shown = samples.slice(0, 3).map((s) => formatLabels(s.labels));
     const more = samples.length > 3 ? ', …' : '';
     return failed(
-      `expected 1 series for ${version}, got ${samples.length} (${what} query: ${shown.join(', ')}${more})`,
+      `expected 1 series for ${version}, got ${samples.length} (${what} query: ${shown.join(', ')}${more})`
     );
   }
   return reading(samples[0]!.value);
@@ -204,7 +211,7 @@ async function cumulativeCounts(
   scope: Scope,
   templates: CountTemplates,
   version: string,
-  at = scope.at,
+  at = scope.at
 ): Promise<Reading<Counts>> {
   const [requests, errors] = await Promise.all([
     scope.query(templates.requests, version, null, at),
@@ -216,7 +223,7 @@ async function cumulativeCounts(
 function toCounts(
   requestsAnswer: Reading<Sample[]>,
   errorsAnswer: Reading<Sample[]>,
-  version: string,
+  version: string
 ): Reading<Counts> {
   if (!requestsAnswer.ok) return requestsAnswer;
   if (!errorsAnswer.ok) return errorsAnswer;
@@ -271,7 +278,7 @@ async function windowedCounts(
   scope: Scope,
   templates: CountTemplates,
   version: string,
-  window: Window,
+  window: Window
 ): Promise<Reading<Counts>> {
   const [requests, errors] = await Promise.all([
     scope.query(templates.requests, version, window),
@@ -327,7 +334,7 @@ async function canaryIsFresh(scope: Scope, template: string | null): Promise<Rea
 function withFreshness<T extends Counts | Histogram>(
   canary: Reading<T>,
   fresh: Reading<boolean> | null,
-  window: Window,
+  window: Window
 ): Reading<T> {
   if (fresh === null || !canary.ok) return canary;
   if (!fresh.ok) return fresh;
@@ -399,7 +406,7 @@ function histogramObservation(
   mode: HistogramObservation['mode'],
   window: Window,
   baseline: Reading<Histogram>,
-  canary: Reading<Histogram>,
+  canary: Reading<Histogram>
 ): HistogramObservation {
   return { kind: 'histogram', mode, window, baseline, canary };
 }
@@ -408,7 +415,7 @@ async function readHistogram(
   scope: Scope,
   template: string,
   version: string,
-  window: Window | null,
+  window: Window | null
 ): Promise<Reading<Histogram>> {
   const answer = await scope.query(template, version, window);
   if (!answer.ok) return answer;
@@ -465,7 +472,7 @@ function valueObservation(
   window: Window,
   value: Reading<Sample[]>,
   samples: Reading<Sample[]> | null,
-  version: string,
+  version: string
 ): ValueObservation {
   const observation: ValueObservation = {
     kind: 'value',
@@ -516,14 +523,14 @@ export interface RangeRequest {
  */
 export async function queryRange(
   options: PrometheusOptions,
-  request: RangeRequest,
+  request: RangeRequest
 ): Promise<Record<string, Reading<RangePoint[]>>> {
   return queryRangeWith(new PrometheusApi(options), request);
 }
 
 async function queryRangeWith(
   api: PrometheusApi,
-  request: RangeRequest,
+  request: RangeRequest
 ): Promise<Record<string, Reading<RangePoint[]>>> {
   const problem = rangeProblem(request);
   const cutoff = request.now - request.lagMs;
@@ -543,7 +550,7 @@ async function queryRangeWith(
       if (answer.value.length > 1)
         return [version, failed(`expected 1 series for ${version}, got ${answer.value.length} (range query)`)];
       return [version, reading(answer.value[0]!.points.filter((p) => p.at <= cutoff))];
-    }),
+    })
   );
   return Object.fromEntries(answers);
 }

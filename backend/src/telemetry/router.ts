@@ -1,5 +1,13 @@
 import { formatDuration, parseDuration } from '../domain/duration.ts';
-import type { BurnObservation, Counts, Histogram, Observation, Reading, ValueObservation, Window } from '../domain/gates/observation.ts';
+import type {
+  BurnObservation,
+  Counts,
+  Histogram,
+  Observation,
+  Reading,
+  ValueObservation,
+  Window,
+} from '../domain/gates/observation.ts';
 import { failed, noData, reading } from '../domain/gates/observation.ts';
 import { DEFAULT_BURN_WINDOWS } from '../domain/gates/schemas.ts';
 import type { BurnRateGate, Gate, LatencyGate } from '../domain/gates/schemas.ts';
@@ -105,12 +113,17 @@ export class RouterProvider implements TelemetryProvider {
 
   /** The canary's counts over the gate's long and short windows, from the router's own snapshots. */
   async #burn(gate: BurnRateGate, ctx: ObserveContext): Promise<BurnObservation> {
-    const spans = [gate.longWindow ?? DEFAULT_BURN_WINDOWS.longWindow, gate.shortWindow ?? DEFAULT_BURN_WINDOWS.shortWindow];
+    const spans = [
+      gate.longWindow ?? DEFAULT_BURN_WINDOWS.longWindow,
+      gate.shortWindow ?? DEFAULT_BURN_WINDOWS.shortWindow,
+    ];
     const [long, short] = await Promise.all(spans.map((span) => this.#stats(ctx, span)));
     const counts = (answer: typeof long): Reading<Counts> => {
       if (!answer!.ok) return failed(answer!.reason);
       const found = answer!.body.versions[ctx.canary];
-      return found && found.requests > 0 ? reading(toCounts(found)) : noData(`no requests to ${ctx.service} ${ctx.canary} in the window`);
+      return found && found.requests > 0
+        ? reading(toCounts(found))
+        : noData(`no requests to ${ctx.service} ${ctx.canary} in the window`);
     };
     const window = long!.ok ? long!.body.window : { from: ctx.now - parseDuration(spans[0]!), to: ctx.now };
     return { kind: 'burn', window, long: counts(long), short: counts(short) };

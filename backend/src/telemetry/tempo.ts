@@ -117,7 +117,7 @@ async function tempoCounts(
   api: Api,
   gate: ErrorRateGate | ErrorRatioGate,
   ctx: ObserveContext,
-  stepMs: number,
+  stepMs: number
 ): Promise<CountsObservation> {
   const to = Math.floor((ctx.now - ctx.lagMs) / stepMs) * stepMs;
   const sliding = gate.kind === 'error-ratio' && gate.window !== undefined;

@@ -41,6 +41,6 @@ export type Providers = Partial<Record<ProviderName, TelemetryProvider>>;
 /** Replaces `$service`, `$version`, `$window` and `$threshold` in a query template. */
 export function fillTemplate(template: string, values: Record<string, string | number>): string {
   return template.replace(/\$(service|version|window|threshold)\b/g, (whole, key: string) =>
-    key in values ? String(values[key]) : whole,
+    key in values ? String(values[key]) : whole
   );
 }

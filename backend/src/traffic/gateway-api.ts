@@ -52,7 +52,7 @@ export class GatewayApiController implements TrafficController {
     if (state === null || (desired.headerRoute !== null) !== (state.headerRoute !== null)) {
       throw new TrafficError(
         'gateway-api',
-        `${describe(ref)} did not keep Sentra's rules (does its CRD know rules[].name?)`,
+        `${describe(ref)} did not keep Sentra's rules (does its CRD know rules[].name?)`
       );
     }
     return state;
@@ -87,7 +87,7 @@ function editRules(ref: ResourceRef, config: GatewayApiTraffic, spec: Json, desi
   if (baseline === undefined) {
     throw new TrafficError(
       'gateway-api',
-      `rule "${ruleName}" of ${describe(ref)} has no backendRef to Service ${config.baselineService}`,
+      `rule "${ruleName}" of ${describe(ref)} has no backendRef to Service ${config.baselineService}`
     );
   }
   const canary = refs.find((r) => isService(r, config.canaryService)) ?? canaryRef(baseline, config);
@@ -116,7 +116,7 @@ function headerRule(rule: Rule, canary: BackendRef, ruleName: string, route: Hea
     name: `${ruleName}-header`,
     matches: matches.map((m) => {
       const others = ((m.headers as HeaderMatch[] | undefined) ?? []).filter(
-        (h) => h.name.toLowerCase() !== route.header.toLowerCase(),
+        (h) => h.name.toLowerCase() !== route.header.toLowerCase()
       );
       return { ...m, headers: [...others, header] };
     }),
@@ -144,10 +144,10 @@ function readRules(ref: ResourceRef, config: GatewayApiTraffic, spec: Json): Rou
 /** The header match the header rule adds to the weighted rule's first match. */
 function headerOf(rule: Rule, header: Rule): HeaderRoute | null {
   const own = new Set(
-    ((rule.matches?.[0]?.headers as HeaderMatch[] | undefined) ?? []).map((h) => h.name.toLowerCase()),
+    ((rule.matches?.[0]?.headers as HeaderMatch[] | undefined) ?? []).map((h) => h.name.toLowerCase())
   );
   const added = ((header.matches?.[0]?.headers as HeaderMatch[] | undefined) ?? []).filter(
-    (h) => !own.has(h.name.toLowerCase()),
+    (h) => !own.has(h.name.toLowerCase())
   );
   const last = added.at(-1);
   return last === undefined ? null : { header: last.name, value: last.value };

@@ -97,7 +97,7 @@ async function setWeights(
   api: HaproxyRuntime,
   config: HaproxyTraffic,
   weight: number,
-  changed: (change: string) => void,
+  changed: (change: string) => void
 ): Promise<void> {
   const current = await readWeights(api, config);
   const split = integerSplit(weight);
@@ -123,7 +123,7 @@ async function syncHeaderMap(
   api: HaproxyRuntime,
   map: string,
   desired: HeaderRoute | null,
-  changed: (change: string) => void,
+  changed: (change: string) => void
 ): Promise<void> {
   const entries = await readMap(api, map);
   const wanted = desired === null ? null : entryFor(desired);
@@ -186,7 +186,7 @@ async function readMap(api: HaproxyRuntime, map: string): Promise<MapEntry[]> {
   if (entries.some((e) => e === null)) {
     throw new TrafficError(
       'haproxy',
-      `cannot read map ${map} (is it loaded by a map_reg in the configuration?): ${answer.trim()}`,
+      `cannot read map ${map} (is it loaded by a map_reg in the configuration?): ${answer.trim()}`
     );
   }
   return entries.map((e) => ({ id: e![1]!, key: e![2]!, value: e![3]! }));
@@ -224,7 +224,7 @@ export function entryFor(route: HeaderRoute): { key: string; value: string } {
     .map((byte) =>
       /[A-Za-z0-9]/.test(String.fromCharCode(byte))
         ? String.fromCharCode(byte)
-        : `\\x${byte.toString(16).padStart(2, '0')}`,
+        : `\\x${byte.toString(16).padStart(2, '0')}`
     )
     .join('');
   const name = route.header.toLowerCase();

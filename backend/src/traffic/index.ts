@@ -59,7 +59,7 @@ export function createControllerFor(options: ControllerOptions = {}): Controller
       default:
         throw new TrafficError(
           (config as { controller: ControllerKind }).controller,
-          `unknown traffic controller "${String((config as { controller: unknown }).controller)}"`,
+          `unknown traffic controller "${String((config as { controller: unknown }).controller)}"`
         );
     }
   };

@@ -85,7 +85,7 @@ function editRoutes(ref: ResourceRef, config: IstioTraffic, spec: Json, desired:
   if (baseline === undefined) {
     throw new TrafficError(
       'istio',
-      `route "${name}" of ${describe(ref)} has no destination ${config.host} subset ${config.baselineSubset}`,
+      `route "${name}" of ${describe(ref)} has no destination ${config.host} subset ${config.baselineSubset}`
     );
   }
   const canary =

@@ -66,7 +66,7 @@ export class ResourceClient {
    */
   async update(
     ref: ResourceRef,
-    edit: (current: KubeObject) => KubeObject | null,
+    edit: (current: KubeObject) => KubeObject | null
   ): Promise<{ object: KubeObject; changed: boolean }> {
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
       const current = await this.get(ref);
@@ -76,7 +76,7 @@ export class ResourceClient {
       try {
         const body = next;
         const stored = await this.#call(ref, 'replace', (api) =>
-          api.replaceNamespacedCustomObject({ ...path(ref), body }),
+          api.replaceNamespacedCustomObject({ ...path(ref), body })
         );
         return { object: stored as KubeObject, changed: true };
       } catch (error) {
@@ -85,7 +85,7 @@ export class ResourceClient {
     }
     throw new TrafficError(
       this.#controller,
-      `${describe(ref)} kept changing under Sentra: ${MAX_CONFLICT_RETRIES + 1} replaces in a row were refused with 409 Conflict`,
+      `${describe(ref)} kept changing under Sentra: ${MAX_CONFLICT_RETRIES + 1} replaces in a row were refused with 409 Conflict`
     );
   }
 

@@ -57,7 +57,7 @@ export function parseInclude(config: NginxTraffic, text: string): RoutingState {
 
   const map = new RegExp(
     `^map \\$http_([a-z0-9_]+) \\$${u}_upstream \\{\\n\\s*("(?:[^"\\\\]|\\\\.)*") ${u}_canary;`,
-    'm',
+    'm'
   ).exec(text);
   const headerRoute: HeaderRoute | null = map
     ? { header: map[1]!.replace(/_/g, '-'), value: unquoteMapValue(map[2]!) }

@@ -103,7 +103,7 @@ export class NginxController implements TrafficController {
       await this.#nginx(
         config,
         ['-s', 'reload'],
-        'nginx did not take the reload signal; the old configuration stays in force',
+        'nginx did not take the reload signal; the old configuration stays in force'
       );
     } catch (error) {
       await restore();
@@ -119,7 +119,7 @@ export class NginxController implements TrafficController {
     if (await waitForRetired(workers, timeout)) return;
     throw new TrafficError(
       'nginx',
-      `nginx took the reload signal, but its old workers still took requests after ${timeout} ms; see its error log`,
+      `nginx took the reload signal, but its old workers still took requests after ${timeout} ms; see its error log`
     );
   }
 

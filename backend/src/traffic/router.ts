@@ -67,7 +67,7 @@ export class RouterController implements TrafficController {
     if (!url) {
       throw new TrafficError(
         'router',
-        `no router address for ${target.service}: set traffic.url or the default router`,
+        `no router address for ${target.service}: set traffic.url or the default router`
       );
     }
     return { url, token: this.#options.token, timeoutMs: this.#options.timeoutMs ?? 5000, fetch: this.#options.fetch };

@@ -83,7 +83,7 @@ export class WebhookController implements TrafficController {
     if (!response.ok) {
       throw new TrafficError(
         'webhook',
-        `${config.url} answered HTTP ${response.status}: ${text.trim().slice(0, 1000)}`,
+        `${config.url} answered HTTP ${response.status}: ${text.trim().slice(0, 1000)}`
       );
     }
     return text;
@@ -114,7 +114,7 @@ function parseAnswer(config: WebhookTraffic, text: string, nullable: boolean): R
   } catch {
     throw new TrafficError(
       'webhook',
-      `${config.url} answered with something that is not JSON: ${text.trim().slice(0, 200)}`,
+      `${config.url} answered with something that is not JSON: ${text.trim().slice(0, 200)}`
     );
   }
   if (value === null && nullable) return null;

@@ -18,7 +18,12 @@ export function kayentaRule(horizonS: number, points: number, isDefault: boolean
   const run = (r: Run, confidence: number): Outcome => {
     for (let step = 0; step < WEIGHTS.length; step++) {
       const start = step * horizon;
-      const series = { canaryErrors: [] as number[], baselineErrors: [] as number[], canarySlow: [] as number[], baselineSlow: [] as number[] };
+      const series = {
+        canaryErrors: [] as number[],
+        baselineErrors: [] as number[],
+        canarySlow: [] as number[],
+        baselineSlow: [] as number[],
+      };
       for (let i = 0; i < points; i++) {
         const s = r.sample(start + i * interval, start + (i + 1) * interval, WEIGHTS[step]!);
         if (s.canary.requests === 0 || s.baseline.requests === 0) continue;

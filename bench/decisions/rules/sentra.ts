@@ -1,5 +1,9 @@
 import { judgeContext, judgeGate } from '../../../backend/src/domain/gates/judge.ts';
-import type { CountsObservation, HistogramObservation, Observation } from '../../../backend/src/domain/gates/observation.ts';
+import type {
+  CountsObservation,
+  HistogramObservation,
+  Observation,
+} from '../../../backend/src/domain/gates/observation.ts';
 import { reading } from '../../../backend/src/domain/gates/observation.ts';
 import type { GateResult, GateState } from '../../../backend/src/domain/gates/result.ts';
 import { planTick } from '../../../backend/src/domain/plan.ts';
@@ -67,13 +71,19 @@ function runSentra(run: Run, policy: Policy): Outcome {
   return run.end('running', HORIZON_MS);
 }
 
-function errors(window: { from: number; to: number }, s: { canary: VersionCounts; baseline: VersionCounts }): CountsObservation {
+function errors(
+  window: { from: number; to: number },
+  s: { canary: VersionCounts; baseline: VersionCounts }
+): CountsObservation {
   const counts = (v: VersionCounts) => reading({ requests: v.requests, errors: v.errors });
   return { kind: 'counts', mode: 'increment', window, canary: counts(s.canary), baseline: counts(s.baseline) };
 }
 
 /** Histogram increments with the SLO bucket and +Inf, which is all the slow-share comparison reads. */
-function histogram(window: { from: number; to: number }, s: { canary: VersionCounts; baseline: VersionCounts }): HistogramObservation {
+function histogram(
+  window: { from: number; to: number },
+  s: { canary: VersionCounts; baseline: VersionCounts }
+): HistogramObservation {
   const buckets = (v: VersionCounts) =>
     reading({
       buckets: [

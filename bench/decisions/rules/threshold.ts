@@ -43,7 +43,14 @@ export function flaggerRule(intervalS: number, threshold: number, isDefault: boo
     return r.end('running', HORIZON_MS);
   };
   const label = `Flagger ${intervalS}s × ${threshold}`;
-  return { id: `flagger-${intervalS}s-${threshold}`, family: 'flagger', label, isDefault, knobs: THRESHOLD_MULTIPLES, run };
+  return {
+    id: `flagger-${intervalS}s-${threshold}`,
+    family: 'flagger',
+    label,
+    isDefault,
+    knobs: THRESHOLD_MULTIPLES,
+    run,
+  };
 }
 
 /**
@@ -69,5 +76,12 @@ export function argoRule(intervalS: number, failureLimit: number, isDefault: boo
     return r.end('complete', end);
   };
   const label = `Argo ${intervalS}s, failureLimit ${failureLimit}`;
-  return { id: `argo-${intervalS}s-${failureLimit}`, family: 'argo', label, isDefault, knobs: THRESHOLD_MULTIPLES, run };
+  return {
+    id: `argo-${intervalS}s-${failureLimit}`,
+    family: 'argo',
+    label,
+    isDefault,
+    knobs: THRESHOLD_MULTIPLES,
+    run,
+  };
 }

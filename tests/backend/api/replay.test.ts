@@ -98,21 +98,30 @@ describe('POST /api/v1/replay', () => {
   it('refuses a range longer than 2000 ticks, naming to and from', async () => {
     const answer = await replay({ policy, from: now - 2000 * SECOND, to: now });
     assert.equal(answer.status, 400);
-    assert.deepEqual(answer.body.fields.map((f: any) => f.field), ['/to']);
+    assert.deepEqual(
+      answer.body.fields.map((f: any) => f.field),
+      ['/to']
+    );
     assert.match(answer.body.message, /from .* to .* is 2001 ticks of 1s; a replay takes at most 2000/);
     assert.equal(fake.received.length, 0, 'nothing was queried');
   });
 
   it('names the field of every bad input and queries nothing', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ policy: { ...policy, gates: [{ name: 'q', kind: 'query', provider: 'prometheus', query: 'up', op: '<' }] } }, '/policy/gates/0/threshold'],
+      [
+        { policy: { ...policy, gates: [{ name: 'q', kind: 'query', provider: 'prometheus', query: 'up', op: '<' }] } },
+        '/policy/gates/0/threshold',
+      ],
       [{ policy, policyName: 'replayed' }, '/policy'],
       [{}, '/policy'],
       [{ policy, from: 'yesterday' }, '/from'],
       [{ policy, to: '2026-01-01T00:00:00' }, '/to'],
       [{ policy, to: now + 60 * SECOND }, '/to'],
       [{ policy, canary: 'v1' }, '/canary'],
-      [{ policy: { ...policy, gates: [{ name: 'live', kind: 'error-rate', provider: 'router' }] } }, '/policy/gates/0/provider'],
+      [
+        { policy: { ...policy, gates: [{ name: 'live', kind: 'error-rate', provider: 'router' }] } },
+        '/policy/gates/0/provider',
+      ],
       [{ policy, surprise: 1 }, '/surprise'],
     ];
     for (const [body, field] of cases) {

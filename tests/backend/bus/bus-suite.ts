@@ -89,11 +89,11 @@ export function busSuite(name: string, makeWorld: () => BusWorld): void {
       await staying.received(2);
       assert.deepEqual(
         gone.events.map((e) => e.id),
-        [1],
+        [1]
       );
       assert.deepEqual(
         staying.events.map((e) => e.id),
-        [1, 2],
+        [1, 2]
       );
     });
 

@@ -51,7 +51,7 @@ test('a canary without series holds the rollout as no data, then pauses when the
   assert.equal(driver.rollout.phase, 'paused');
   assert.match(
     driver.rollout.pauseReason ?? '',
-    /^no data for 5 ticks in a row: error-rate inconclusive: no series for version v2/,
+    /^no data for 5 ticks in a row: error-rate inconclusive: no series for version v2/
   );
   assert.ok(fake.received.length > 0);
   assert.ok(fake.received.every((q) => q.query.includes('version="v1"') || q.query.includes('version="v2"')));

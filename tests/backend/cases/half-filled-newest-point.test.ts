@@ -36,7 +36,7 @@ test('a throughput gate is judged at now minus the lag, so the half-filled newes
   const rate = throughputAt(() => driver!.now);
   fake.on(
     () => true,
-    (q: ReceivedQuery) => single(rate(q.time)),
+    (q: ReceivedQuery) => single(rate(q.time))
   );
   const policy = aCasePolicy({
     steps: [
@@ -60,7 +60,7 @@ test('a throughput gate is judged at now minus the lag, so the half-filled newes
   assert.deepEqual(decisions, ['hold', 'hold', 'advance']);
   assert.deepEqual(
     fake.received.map((q) => q.time),
-    [1, 2, 3].map((n) => T0 + n * 5000 - LAG_MS),
+    [1, 2, 3].map((n) => T0 + n * 5000 - LAG_MS)
   );
   // What an evaluation at "now" would have read: a failing 1.5.
   assert.equal(rate(driver.now), 1.5);
@@ -89,7 +89,7 @@ test('a replayed range ends at now minus the lag and drops a newer point even wh
       now,
       lagMs: LAG_MS,
       timeoutMs: 2000,
-    },
+    }
   );
 
   const v2 = points.v2!;
@@ -99,7 +99,7 @@ test('a replayed range ends at now minus the lag and drops a newer point even wh
   assert.ok(values.every((p) => p.value === 3.8 && p.at <= now - LAG_MS));
   assert.ok(
     values.every((p) => p.value >= 3),
-    'every judged point meets the rule',
+    'every judged point meets the rule'
   );
   assert.equal(fake.received[0]!.end, now - LAG_MS);
 });

@@ -61,16 +61,16 @@ test('requests slower than the highest finite bucket count as slow and fail a sl
     vector(
       { metric: { le: '0.5' }, value: '9990' },
       { metric: { le: '2.5' }, value: '10000' },
-      { metric: { le: '+Inf' }, value: '10000' },
-    ),
+      { metric: { le: '+Inf' }, value: '10000' }
+    )
   );
   fake.on(
     /version="v2"/,
     vector(
       { metric: { le: '0.5' }, value: '0' },
       { metric: { le: '2.5' }, value: '0' },
-      { metric: { le: '+Inf' }, value: '300' },
-    ),
+      { metric: { le: '+Inf' }, value: '300' }
+    )
   );
   const policy = aCasePolicy({
     gates: [{ name: 'slow', kind: 'latency', provider: 'prometheus', threshold: 0.5, maxFraction: 0.05, window: '1m' }],

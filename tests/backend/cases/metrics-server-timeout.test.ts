@@ -63,7 +63,7 @@ test('a Prometheus that answers 503 timeout is an error each tick and pauses the
   assert.equal(driver.rollout.stepIndex, 0);
   assert.match(
     driver.rollout.pauseReason ?? '',
-    /^telemetry failed for 3 ticks in a row: error-rate error: Prometheus answered HTTP 503/,
+    /^telemetry failed for 3 ticks in a row: error-rate error: Prometheus answered HTTP 503/
   );
 });
 
@@ -84,13 +84,13 @@ test('a Prometheus that never answers is cut off by the policy query timeout, an
 test('a proxy answering an HTML error page instead of Prometheus is an error with its status and first words', async () => {
   fake.on(
     () => true,
-    proxyPage(504, "<html><body><h1>504 Gateway Time-out</h1>The server didn't respond in time.</body></html>"),
+    proxyPage(504, "<html><body><h1>504 Gateway Time-out</h1>The server didn't respond in time.</body></html>")
   );
   const driver = new TickDriver({ provider: new PrometheusProvider({ url: fake.url }), policy: policyWith('5s') });
 
   const decisions = await threeTicks(
     driver,
-    'Prometheus answered HTTP 504 with a body that is not JSON: "<html><body><h1>504 Gateway Time-out</h1>The server didn\'t respond in time.</body></html>"',
+    'Prometheus answered HTTP 504 with a body that is not JSON: "<html><body><h1>504 Gateway Time-out</h1>The server didn\'t respond in time.</body></html>"'
   );
 
   assert.deepEqual(decisions, ['hold', 'hold', 'pause']);

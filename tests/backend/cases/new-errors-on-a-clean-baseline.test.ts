@@ -55,7 +55,7 @@ test('forty errors in two thousand canary requests against a baseline without er
   assert.equal(result.baselineObserved, 0);
   assert.match(
     result.reason,
-    /^canary error rate above tolerated 1× baseline: canary 40\/2000 \(2\.00%\), baseline 0\/20000 \(0\.00%\), p=/,
+    /^canary error rate above tolerated 1× baseline: canary 40\/2000 \(2\.00%\), baseline 0\/20000 \(0\.00%\), p=/
   );
   assert.equal(second.decision.kind, 'rollback');
   assert.equal(run.rollout.phase, 'rolled_back');
@@ -93,7 +93,7 @@ test('a canary without errors against a baseline without errors passes', async (
   assert.deepEqual(result.samples, { canary: 2000, baseline: 20_000 });
   assert.match(
     result.reason,
-    /^canary error rate within tolerated 1× baseline: canary 0\/2000 \(0\.00%\), baseline 0\/20000/,
+    /^canary error rate within tolerated 1× baseline: canary 0\/2000 \(0\.00%\), baseline 0\/20000/
   );
   assert.equal(second.decision.kind, 'hold');
   assert.equal(run.rollout.phase, 'progressing');

@@ -32,7 +32,7 @@ test('when canary traffic stops, later ticks are no data, the weight is held and
     .set('v1', growing({ from: T0 - 600_000 + 4000, everyMs: TICK, perTick: { requests: 5000, errors: 2 } }))
     .set(
       'v2',
-      growing({ from: T0 + TICK - 1000, everyMs: TICK, perTick: { requests: 500, errors: 0 }, until: T0 + 3 * TICK }),
+      growing({ from: T0 + TICK - 1000, everyMs: TICK, perTick: { requests: 500, errors: 0 }, until: T0 + 3 * TICK })
     )
     .install(fake);
   const policy = aCasePolicy({
@@ -55,19 +55,19 @@ test('when canary traffic stops, later ticks are no data, the weight is held and
   // the counter gate's first reading is its starting point, then it judges increments.
   assert.deepEqual(
     ticks.slice(0, 3).map((t) => t.result('window-ratio').verdict),
-    ['pass', 'pass', 'pass'],
+    ['pass', 'pass', 'pass']
   );
   assert.deepEqual(
     ticks.slice(0, 3).map((t) => t.result('window-ratio').samples.canary),
-    [500, 1000, 1500],
+    [500, 1000, 1500]
   );
   assert.deepEqual(
     ticks.slice(1, 3).map((t) => t.result('error-rate').verdict),
-    ['pass', 'pass'],
+    ['pass', 'pass']
   );
   assert.deepEqual(
     ticks.slice(0, 3).map((t) => t.decision.kind),
-    ['hold', 'hold', 'hold'],
+    ['hold', 'hold', 'hold']
   );
 
   // Ticks 4–8: the step's minimum time has passed and the window still holds
@@ -78,18 +78,18 @@ test('when canary traffic stops, later ticks are no data, the weight is held and
     // The window reaches back to the rollout's start at most, so its length grows tick by tick.
     assert.match(
       tick.result('window-ratio').reason,
-      /^no new canary requests since the last tick \(1500 in the last \d+s, all older\)$/,
+      /^no new canary requests since the last tick \(1500 in the last \d+s, all older\)$/
     );
     assert.equal(tick.result('error-rate').inconclusive, 'no-data');
     assert.equal(
       tick.result('error-rate').reason,
-      'no new canary requests since the last tick (1000 in this step so far)',
+      'no new canary requests since the last tick (1000 in this step so far)'
     );
     assert.equal(tick.rollout.desired.weight, 10);
   }
   assert.deepEqual(
     ticks.slice(3).map((t) => t.decision.kind),
-    ['hold', 'hold', 'hold', 'hold', 'pause'],
+    ['hold', 'hold', 'hold', 'hold', 'pause']
   );
   assert.equal(driver.rollout.phase, 'paused');
   assert.equal(driver.rollout.stepIndex, 0);

@@ -28,8 +28,8 @@ test('two series for one version are an error, never the first or an average, an
     () => true,
     vector(
       { metric: { handler: '/checkout', version: 'v2' }, value: '0.99' },
-      { metric: { handler: '/cart', version: 'v2' }, value: '0.40' },
-    ),
+      { metric: { handler: '/cart', version: 'v2' }, value: '0.40' }
+    )
   );
   const policy = aCasePolicy({
     steps: [
@@ -48,7 +48,7 @@ test('two series for one version are an error, never the first or an average, an
     assert.equal(result.verdict, 'error');
     assert.equal(
       result.reason,
-      'expected 1 series for v2, got 2 (value query: {handler="/checkout", version="v2"}, {handler="/cart", version="v2"})',
+      'expected 1 series for v2, got 2 (value query: {handler="/checkout", version="v2"}, {handler="/cart", version="v2"})'
     );
     assert.equal(result.observed, null);
     decisions.push(tick.decision.kind);
@@ -59,14 +59,14 @@ test('two series for one version are an error, never the first or an average, an
   assert.equal(driver.rollout.desired.weight, 10);
   assert.match(
     driver.rollout.pauseReason ?? '',
-    /^telemetry failed for 3 ticks in a row: success-rate error: expected 1 series for v2, got 2/,
+    /^telemetry failed for 3 ticks in a row: success-rate error: expected 1 series for v2, got 2/
   );
 });
 
 test('counter and histogram queries keep the same rule: several series for a version are an error', async () => {
   fake.on(
     /^sum by \(pod\) \(requests/,
-    vector({ metric: { pod: 'a' }, value: '1000' }, { metric: { pod: 'b' }, value: '900' }),
+    vector({ metric: { pod: 'a' }, value: '1000' }, { metric: { pod: 'b' }, value: '900' })
   );
   fake.on(/^sum by \(pod\) \(errors/, EMPTY);
   fake.on(/latency_seconds_bucket/, (q) =>
@@ -75,8 +75,8 @@ test('counter and histogram queries keep the same rule: several series for a ver
       : vector(
           { metric: { le: '0.5' }, value: '10' },
           { metric: { le: '0.5' }, value: '11' },
-          { metric: { le: '+Inf' }, value: '12' },
-        ),
+          { metric: { le: '+Inf' }, value: '12' }
+        )
   );
   const policy = aCasePolicy({
     gates: [

@@ -21,7 +21,7 @@ test('a missing proxy binary is named in one line with its Debian package', asyn
 
   assert.equal(
     await missingForTraffic('nginx', binaries),
-    '--traffic nginx needs NGINX: /nonexistent-sentra-path/nginx is missing (Debian package "nginx").',
+    '--traffic nginx needs NGINX: /nonexistent-sentra-path/nginx is missing (Debian package "nginx").'
   );
   assert.equal(await missingForTraffic('haproxy', binaries), null);
 });
@@ -33,7 +33,7 @@ test('a missing prometheus binary is named in one line: the gates read the demo 
   try {
     assert.equal(
       await missingForTraffic('haproxy'),
-      `--traffic haproxy needs Prometheus to read the demo service's own metrics: no prometheus binary on PATH (Debian package "prometheus").`,
+      `--traffic haproxy needs Prometheus to read the demo service's own metrics: no prometheus binary on PATH (Debian package "prometheus").`
     );
     assert.equal(await missingForTraffic('router'), null);
   } finally {
@@ -66,7 +66,7 @@ describe('a proxy front with a real HAProxy', () => {
 
   before(async () => {
     const started = await Promise.all(
-      ['v1', 'v2', 'v3'].map((version) => startDemoService({ version, service: 'demo', logLevel: 'silent' })),
+      ['v1', 'v2', 'v3'].map((version) => startDemoService({ version, service: 'demo', logLevel: 'silent' }))
     );
     services = Object.fromEntries(started.map((s) => [s.version, s]));
     front = await startProxyFront({
@@ -102,7 +102,7 @@ describe('a proxy front with a real HAProxy', () => {
     assert.deepEqual(moves, [front.url()]);
     assert.match(
       said.at(-1) ?? '',
-      /^HAProxy: http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) in front of v2 \(baseline\) and v3 \(canary\); the load moved to it\.$/,
+      /^HAProxy: http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) in front of v2 \(baseline\) and v3 \(canary\); the load moved to it\.$/
     );
     assert.equal(traffic?.controller, 'haproxy');
     await send(front.url(), 10);

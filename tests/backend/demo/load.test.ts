@@ -90,7 +90,7 @@ test('anything but an http URL on the loopback is refused, naming the url', () =
     assert.throws(
       () => startLoad({ url, rate: 10, durationMs: 100 }),
       (err: unknown) => err instanceof LoadOptionsError && err.field === 'url',
-      url,
+      url
     );
   }
 });
@@ -109,7 +109,7 @@ test('a rate, duration, method or header that cannot be used is refused, naming 
     assert.throws(
       () => startLoad({ url, rate: 10, ...options }),
       (err: unknown) => err instanceof LoadOptionsError && err.field === field,
-      field,
+      field
     );
   }
 });
@@ -139,7 +139,7 @@ test('moveTo refuses a URL off the loopback, naming the url, and the load stays 
     const load = startLoad({ url: demo.url, rate: 100, durationMs: 300 });
     assert.throws(
       () => load.moveTo('http://example.com/'),
-      (err: unknown) => err instanceof LoadOptionsError && err.field === 'url',
+      (err: unknown) => err instanceof LoadOptionsError && err.field === 'url'
     );
     const counts = await load.done;
 

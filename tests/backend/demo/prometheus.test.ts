@@ -17,7 +17,7 @@ test('says clearly that prometheus is missing from PATH and how to get it', asyn
       assert.ok(error instanceof PrometheusStartError);
       assert.match(
         error.message,
-        /^prometheus was not found on PATH: install it \(the Debian package is "prometheus"\)/,
+        /^prometheus was not found on PATH: install it \(the Debian package is "prometheus"\)/
       );
       return true;
     });
@@ -29,17 +29,17 @@ test('says clearly that prometheus is missing from PATH and how to get it', asyn
 test('reports a binary that cannot be run instead of waiting for it', async () => {
   await assert.rejects(
     startPrometheus({ scrapeTargets: ['127.0.0.1:9'], binary: '/nonexistent-sentra-path/prometheus' }),
-    /did not start \(spawn \/nonexistent-sentra-path\/prometheus ENOENT\)/,
+    /did not start \(spawn \/nonexistent-sentra-path\/prometheus ENOENT\)/
   );
 });
 
 test('names the field of a bad scrape interval or target', async () => {
   await assert.rejects(
     startPrometheus({ scrapeTargets: ['127.0.0.1:9'], scrapeInterval: 'often' }),
-    /^PrometheusStartError: scrapeInterval: not a duration: "often"/,
+    /^PrometheusStartError: scrapeInterval: not a duration: "often"/
   );
   await assert.rejects(
     startPrometheus({ scrapeTargets: ['http://[::1'] }),
-    /scrapeTargets: not a host:port or URL: "http:\/\/\[::1"/,
+    /scrapeTargets: not a host:port or URL: "http:\/\/\[::1"/
   );
 });

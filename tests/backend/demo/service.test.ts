@@ -102,7 +102,7 @@ describe('a demo service', () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.deepEqual(
         res.body.fields.map((f: { field: string }) => f.field),
-        [field],
+        [field]
       );
     }
     const notJson = await fetch(`${demo.url}/knobs`, { method: 'PUT', body: '{"errorRatio":' });
@@ -233,7 +233,16 @@ describe('a demo service with Loki', () => {
 
     const gate = { name: 'log-errors', kind: 'error-rate', provider: 'loki' } as const;
     const now = Date.now() + 1000;
-    const ctx = { service: 'checkout', baseline: 'v1', canary: 'v2', now, lagMs: 0, timeoutMs: 2000, windowEnd: null, since };
+    const ctx = {
+      service: 'checkout',
+      baseline: 'v1',
+      canary: 'v2',
+      now,
+      lagMs: 0,
+      timeoutMs: 2000,
+      windowEnd: null,
+      since,
+    };
     const obs = (await createLokiProvider({ url: loki.url }).observe(gate, ctx)) as CountsObservation;
     assert.deepEqual(obs.canary, { ok: true, value: { requests: 10, errors: 4 } });
   });
@@ -247,9 +256,12 @@ describe('a demo service with Loki', () => {
     }
     assert.deepEqual(
       lines.map((line) => line.msg),
-      ['request failed', 'request failed'],
+      ['request failed', 'request failed']
     );
-    assert.ok(loki.requests.some((r) => r.path === '/loki/api/v1/push'), 'the lines were pushed too');
+    assert.ok(
+      loki.requests.some((r) => r.path === '/loki/api/v1/push'),
+      'the lines were pushed too'
+    );
   });
 });
 
@@ -279,11 +291,14 @@ test('with tracing, each request is one span carrying its path and status, with 
     code,
     status,
   });
-  assert.deepEqual(spans.sort((a, b) => a.path!.localeCompare(b.path!) || a.code!.localeCompare(b.code!)), [
-    expected('/orders/0', '200', 'unset'),
-    expected('/orders/0', '500', 'error'),
-    expected('/orders/1', '200', 'unset'),
-    expected('/orders/1', '500', 'error'),
-    expected('/orders/2', '200', 'unset'),
-  ]);
+  assert.deepEqual(
+    spans.sort((a, b) => a.path!.localeCompare(b.path!) || a.code!.localeCompare(b.code!)),
+    [
+      expected('/orders/0', '200', 'unset'),
+      expected('/orders/0', '500', 'error'),
+      expected('/orders/1', '200', 'unset'),
+      expected('/orders/1', '500', 'error'),
+      expected('/orders/2', '200', 'unset'),
+    ]
+  );
 });

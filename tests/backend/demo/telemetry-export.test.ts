@@ -31,7 +31,7 @@ describe('Loki push', () => {
 
     const obs = (await createLokiProvider({ url: loki.url }).observe(
       { name: 'e', kind: 'error-rate', provider: 'loki' },
-      aContext(Date.now() + 1000, since),
+      aContext(Date.now() + 1000, since)
     )) as CountsObservation;
 
     assert.deepEqual(obs.canary, { ok: true, value: { requests: 8, errors: 2 } });
@@ -55,7 +55,7 @@ describe('Loki push', () => {
     const values = (JSON.parse(bodies[0]!) as { streams: { values: [string, string][] }[] }).streams[0]!.values;
     assert.deepEqual(
       values.map((v) => v[0]),
-      ['1700000000000000000', '1700000000000000001'],
+      ['1700000000000000000', '1700000000000000001']
     );
   });
 
@@ -100,7 +100,7 @@ describe('OpenTelemetry tracing', () => {
     const provider = createTempoProvider({ url: tempo.url, stepMs: 1000 });
     const obs = (await provider.observe(
       { name: 'e', kind: 'error-rate', provider: 'tempo' },
-      aContext(Date.now() + 2000, since),
+      aContext(Date.now() + 2000, since)
     )) as CountsObservation;
     assert.deepEqual(obs.canary, { ok: true, value: { requests: 6, errors: 2 } });
     await tempo.close();

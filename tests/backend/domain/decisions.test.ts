@@ -45,7 +45,13 @@ function tick(rollout: Rollout, now: number, perTick: (weight: number) => { cana
   const results: GateResult[] = [];
   const states: Record<string, GateState> = {};
   for (const gate of rollout.policy.gates) {
-    const obs: Observation = { kind: 'counts', mode: 'increment', window: { from: now - 5000, to: now }, canary: reading(canary), baseline: reading(baseline) };
+    const obs: Observation = {
+      kind: 'counts',
+      mode: 'increment',
+      window: { from: now - 5000, to: now },
+      canary: reading(canary),
+      baseline: reading(baseline),
+    };
     const judged = judgeGate(gate, obs, rollout.gateState[gate.name]!, ctx);
     results.push(judged.result);
     states[gate.name] = judged.state;
@@ -58,7 +64,10 @@ function traffic(canaryRate: number, baselineRate = 0.01) {
   return (weight: number) => {
     const c = 20 * weight;
     const b = 2000 - c;
-    return { canary: { requests: c, errors: Math.round(c * canaryRate) }, baseline: { requests: b, errors: Math.round(b * baselineRate) } };
+    return {
+      canary: { requests: c, errors: Math.round(c * canaryRate) },
+      baseline: { requests: b, errors: Math.round(b * baselineRate) },
+    };
   };
 }
 
@@ -86,7 +95,12 @@ describe('deciding on evidence, tick by tick', () => {
   });
 
   it('advances at the minimum duration once the evidence accepts the canary', () => {
-    const policy = aPolicy({ steps: [{ weight: 50, minDuration: '10s', maxDuration: '10m' }, { weight: 60, minDuration: '10s' }] });
+    const policy = aPolicy({
+      steps: [
+        { weight: 50, minDuration: '10s', maxDuration: '10m' },
+        { weight: 60, minDuration: '10s' },
+      ],
+    });
     const { seen } = drive(aRollout(policy), 200, traffic(0.01));
     const firstAdvance = seen.findIndex((s) => s.kind === 'advance');
     assert.ok(firstAdvance >= 1 && firstAdvance < 119, `advanced on tick ${firstAdvance + 1}, before the 10m maximum`);
@@ -95,7 +109,10 @@ describe('deciding on evidence, tick by tick', () => {
   it('rolls a bad canary back during the minimum duration, as soon as the evidence is in', () => {
     const { rollout, seen } = drive(aRollout(aPolicy()), 20, traffic(0.1));
     assert.equal(rollout.phase, 'rolled_back');
-    assert.deepEqual(seen.map((s) => s.kind), ['rollback']);
+    assert.deepEqual(
+      seen.map((s) => s.kind),
+      ['rollback']
+    );
     assert.equal(rollout.desired.weight, 0);
   });
 
@@ -110,7 +127,12 @@ describe('deciding on evidence, tick by tick', () => {
   });
 
   it('does not start a new copy when an operator resumes the same step', () => {
-    const policy = aPolicy({ steps: [{ weight: 5, minDuration: '20s', maxDuration: '1m' }, { weight: 50, minDuration: '20s' }] });
+    const policy = aPolicy({
+      steps: [
+        { weight: 5, minDuration: '20s', maxDuration: '1m' },
+        { weight: 50, minDuration: '20s' },
+      ],
+    });
     const { rollout } = drive(aRollout(policy), 2, traffic(0.01));
     const paused = applyAction(rollout, 'pause', 'alice', 10_000);
     assert.ok(paused.ok);
@@ -143,23 +165,42 @@ describe('validating gates that need more than their schema', () => {
     const policy = aPolicy({ gates: [{ name: 'lat', kind: 'latency', provider: 'prometheus', threshold: 0.3 }] });
     const checked = validatePolicy(policy);
     assert.equal(checked.ok, false);
-    assert.deepEqual(!checked.ok && checked.errors, [{ field: '/gates/0/maxFraction', message: 'a latency gate needs maxFraction, quantile or compare' }]);
+    assert.deepEqual(!checked.ok && checked.errors, [
+      { field: '/gates/0/maxFraction', message: 'a latency gate needs maxFraction, quantile or compare' },
+    ]);
   });
 
   it('refuses a comparing latency gate with a fixed limit as well', () => {
-    const policy = aPolicy({ gates: [{ name: 'lat', kind: 'latency', provider: 'prometheus', threshold: 0.3, compare: true, maxFraction: 0.01 }] });
+    const policy = aPolicy({
+      gates: [
+        { name: 'lat', kind: 'latency', provider: 'prometheus', threshold: 0.3, compare: true, maxFraction: 0.01 },
+      ],
+    });
     const checked = validatePolicy(policy);
     assert.equal(!checked.ok && checked.errors[0]!.field, '/gates/0/maxFraction');
   });
 
   it('needs a burn-rate gate’s short window to be shorter than its long one', () => {
-    const gate = { name: 'burn', kind: 'burn-rate', provider: 'prometheus', objective: 0.999, factor: 14.4, longWindow: '5m', shortWindow: '5m' } as const;
+    const gate = {
+      name: 'burn',
+      kind: 'burn-rate',
+      provider: 'prometheus',
+      objective: 0.999,
+      factor: 14.4,
+      longWindow: '5m',
+      shortWindow: '5m',
+    } as const;
     const checked = validatePolicy(aPolicy({ gates: [gate] }));
-    assert.deepEqual(!checked.ok && checked.errors, [{ field: '/gates/0/shortWindow', message: 'must be shorter than longWindow' }]);
+    assert.deepEqual(!checked.ok && checked.errors, [
+      { field: '/gates/0/shortWindow', message: 'must be shorter than longWindow' },
+    ]);
   });
 
   it('names a burn-rate gate’s missing objective', () => {
-    const checked = validatePolicy({ ...aPolicy(), gates: [{ name: 'burn', kind: 'burn-rate', provider: 'prometheus', factor: 6 }] });
+    const checked = validatePolicy({
+      ...aPolicy(),
+      gates: [{ name: 'burn', kind: 'burn-rate', provider: 'prometheus', factor: 6 }],
+    });
     assert.deepEqual(!checked.ok && checked.errors, [{ field: '/gates/0/objective', message: 'is required' }]);
   });
 
@@ -171,7 +212,7 @@ describe('validating gates that need more than their schema', () => {
           { name: 'lat', kind: 'latency', provider: 'prometheus', threshold: 0.3, compare: true },
           { name: 'burn', kind: 'burn-rate', provider: 'prometheus', objective: 0.999, factor: 14.4 },
         ],
-      }),
+      })
     );
     assert.equal(checked.ok, true);
   });

@@ -40,7 +40,12 @@ describe('gate judging', () => {
   });
 
   it('does not pass a healthy-looking canary below the minimum sample size', () => {
-    const { result } = judgeGate(anErrorRateGate({ minSamples: 500 }), windowed([200, 0], [20000, 20]), freshGateState(), ctx);
+    const { result } = judgeGate(
+      anErrorRateGate({ minSamples: 500 }),
+      windowed([200, 0], [20000, 20]),
+      freshGateState(),
+      ctx
+    );
     assert.equal(result.verdict, 'inconclusive');
     assert.equal(result.inconclusive, 'too-few-samples');
     assert.match(result.reason, /^200 of 500 canary requests needed/);
@@ -55,13 +60,24 @@ describe('gate judging', () => {
   });
 
   it('fails a canary on strong evidence even below the minimum sample size', () => {
-    const { result } = judgeGate(anErrorRateGate({ minSamples: 500 }), windowed([200, 100], [20000, 0]), freshGateState(), ctx);
+    const { result } = judgeGate(
+      anErrorRateGate({ minSamples: 500 }),
+      windowed([200, 100], [20000, 0]),
+      freshGateState(),
+      ctx
+    );
     assert.equal(result.verdict, 'fail');
   });
 
   it('never counts a negative increment when a counter resets', () => {
-    assert.deepEqual(increment({ requests: 1000, errors: 10 }, { requests: 30, errors: 1 }), { requests: 30, errors: 1 });
-    assert.deepEqual(increment({ requests: 1000, errors: 10 }, { requests: 1100, errors: 12 }), { requests: 100, errors: 2 });
+    assert.deepEqual(increment({ requests: 1000, errors: 10 }, { requests: 30, errors: 1 }), {
+      requests: 30,
+      errors: 1,
+    });
+    assert.deepEqual(increment({ requests: 1000, errors: 10 }, { requests: 1100, errors: 12 }), {
+      requests: 100,
+      errors: 2,
+    });
   });
 
   it('counts a canary series first seen after the start from zero', () => {
@@ -87,7 +103,14 @@ describe('gate judging', () => {
   });
 
   it('counts requests beyond the highest finite bucket as slow whatever the threshold', () => {
-    const histogram = { buckets: [{ le: 0.1, count: 50 }, { le: 1, count: 60 }, { le: Infinity, count: 100 }], count: 100 };
+    const histogram = {
+      buckets: [
+        { le: 0.1, count: 50 },
+        { le: 1, count: 60 },
+        { le: Infinity, count: 100 },
+      ],
+      count: 100,
+    };
     assert.deepEqual(slowCounts(histogram, 5).counts, { requests: 100, errors: 40 });
     assert.deepEqual(slowCounts(histogram, 0.1).counts, { requests: 100, errors: 50 });
   });

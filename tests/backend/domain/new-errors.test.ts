@@ -48,7 +48,7 @@ describe('new-errors gate', () => {
     ]);
     assert.deepEqual(
       results.map((r) => r.verdict),
-      ['inconclusive', 'inconclusive', 'fail'],
+      ['inconclusive', 'inconclusive', 'fail']
     );
     assert.equal(results[0]!.inconclusive, 'unconfirmed');
     assert.match(results[2]!.reason, /"payment declined for order <num>" 3 times/);
@@ -60,7 +60,7 @@ describe('new-errors gate', () => {
       aTick(
         0,
         ['timeout after 10ms calling db', 'timeout after 12ms calling db', 'timeout after 9ms calling db'],
-        ['timeout after 300ms calling db'],
+        ['timeout after 300ms calling db']
       ),
     ]);
     assert.equal(results[0]!.verdict, 'pass');
@@ -111,7 +111,7 @@ describe('new-errors gate', () => {
     const obs = aTick(
       0,
       ['brand new failure', 'brand new failure', 'brand new failure'],
-      ['yet another baseline template'],
+      ['yet another baseline template']
     );
     const judged = judgeGate(aGate(), obs, state, ctx);
     assert.equal(judged.result.verdict, 'inconclusive');

@@ -54,7 +54,8 @@ describe('rollout planning, tick by tick', () => {
     const weights: number[] = [];
     for (let i = 0; i < 60 && driver.rollout.phase === 'progressing'; i++) {
       const planned = driver.tick(feed);
-      if (planned.decision.kind === 'advance' || planned.decision.kind === 'complete') weights.push(planned.next.desired.weight);
+      if (planned.decision.kind === 'advance' || planned.decision.kind === 'complete')
+        weights.push(planned.next.desired.weight);
     }
     assert.deepEqual(weights, [15, 30, 50, 100]);
     assert.equal(driver.rollout.phase, 'completed');
@@ -87,16 +88,23 @@ describe('rollout planning, tick by tick', () => {
     for (let i = 0; i < 5; i++) kinds.push(driver.tick(empty).decision.kind);
     assert.deepEqual(kinds, ['hold', 'hold', 'hold', 'hold', 'pause']);
     assert.equal(driver.rollout.phase, 'paused');
-    assert.match(driver.rollout.pauseReason!, /no data for 5 ticks in a row: errors inconclusive: no series for version v2/);
+    assert.match(
+      driver.rollout.pauseReason!,
+      /no data for 5 ticks in a row: errors inconclusive: no series for version v2/
+    );
     assert.equal(driver.rollout.desired.weight, 5);
   });
 
   it('pauses after the policy number of failed queries in a row, and never advances meanwhile', () => {
     const driver = new Driver();
-    const down = () => ({ kind: 'value', window: { from: 0, to: 0 }, value: failed('HTTP 503: query timed out') }) as Observation;
+    const down = () =>
+      ({ kind: 'value', window: { from: 0, to: 0 }, value: failed('HTTP 503: query timed out') }) as Observation;
     const kinds = [1, 2, 3].map(() => driver.tick(down, 5000).decision.kind);
     assert.deepEqual(kinds, ['hold', 'hold', 'pause']);
-    assert.match(driver.rollout.pauseReason!, /telemetry failed for 3 ticks in a row: errors error: HTTP 503: query timed out/);
+    assert.match(
+      driver.rollout.pauseReason!,
+      /telemetry failed for 3 ticks in a row: errors error: HTTP 503: query timed out/
+    );
     assert.equal(driver.rollout.stepIndex, 0);
   });
 
@@ -113,9 +121,12 @@ describe('rollout planning, tick by tick', () => {
   });
 
   it('needs a threshold to be crossed on consecutive ticks before it rolls back', () => {
-    const policy = aPolicy({ gates: [{ name: 'ratio', kind: 'error-ratio', provider: 'router', max: 0.05, window: '30s', minSamples: 10 }] });
+    const policy = aPolicy({
+      gates: [{ name: 'ratio', kind: 'error-ratio', provider: 'router', max: 0.05, window: '30s', minSamples: 10 }],
+    });
     const driver = new Driver(policy);
-    const window = (errors: number) => () => ({ ...(cumulative(counts(100, errors), counts(1900, 2)) as object), mode: 'window' }) as Observation;
+    const window = (errors: number) => () =>
+      ({ ...(cumulative(counts(100, errors), counts(1900, 2)) as object), mode: 'window' }) as Observation;
     assert.equal(driver.tick(window(9)).decision.kind, 'hold');
     assert.equal(driver.last!.decision.verdicts[0]!.inconclusive, 'unconfirmed');
     assert.equal(driver.tick(window(1)).decision.kind, 'hold');
@@ -126,7 +137,12 @@ describe('rollout planning, tick by tick', () => {
 
 describe('operator actions', () => {
   it('aborts during a pause step: all traffic back on the baseline, and a second abort changes nothing and says so', () => {
-    const policy = aPolicy({ steps: [{ weight: 20, minDuration: '1s', pause: true }, { weight: 50, minDuration: '1s' }] });
+    const policy = aPolicy({
+      steps: [
+        { weight: 20, minDuration: '1s', pause: true },
+        { weight: 50, minDuration: '1s' },
+      ],
+    });
     const driver = new Driver(policy);
     const feed = traffic(0, 100);
     while (driver.rollout.phase === 'progressing') driver.tick(feed);
@@ -144,7 +160,12 @@ describe('operator actions', () => {
   });
 
   it('resumes a step that waits for an operator by moving to the next step', () => {
-    const policy = aPolicy({ steps: [{ weight: 20, minDuration: '1s', pause: true }, { weight: 50, minDuration: '1s' }] });
+    const policy = aPolicy({
+      steps: [
+        { weight: 20, minDuration: '1s', pause: true },
+        { weight: 50, minDuration: '1s' },
+      ],
+    });
     const driver = new Driver(policy);
     const feed = traffic(0, 100);
     while (driver.rollout.phase === 'progressing') driver.tick(feed);
@@ -155,7 +176,14 @@ describe('operator actions', () => {
   });
 
   it('promotes one step at a time and completes after the last', () => {
-    let rollout = aDomainRollout(aPolicy({ steps: [{ weight: 10, minDuration: '1h' }, { weight: 60, minDuration: '1h' }] }));
+    let rollout = aDomainRollout(
+      aPolicy({
+        steps: [
+          { weight: 10, minDuration: '1h' },
+          { weight: 60, minDuration: '1h' },
+        ],
+      })
+    );
     const first = applyAction(rollout, 'promote', 'carol', rollout.startedAt + 1);
     assert.ok(first.ok);
     rollout = first.planned.next;
@@ -191,7 +219,12 @@ describe('routing state', () => {
 });
 
 describe('a step whose evidence leans bad', () => {
-  const policy = aPolicy({ steps: [{ weight: 5, minDuration: '10s', maxDuration: '20s' }, { weight: 50, minDuration: '10s' }] });
+  const policy = aPolicy({
+    steps: [
+      { weight: 5, minDuration: '10s', maxDuration: '20s' },
+      { weight: 50, minDuration: '10s' },
+    ],
+  });
   const doubt = {
     gate: 'errors',
     kind: 'error-rate' as const,
@@ -209,7 +242,8 @@ describe('a step whose evidence leans bad', () => {
 
   it('is never advanced, and is held past its max duration for the test to decide before it pauses', () => {
     const rollout = aDomainRollout(policy);
-    const at = (seconds: number) => planTick(rollout, [doubt], rollout.gateState, rollout.stepStartedAt + seconds * 1000).decision.kind;
+    const at = (seconds: number) =>
+      planTick(rollout, [doubt], rollout.gateState, rollout.stepStartedAt + seconds * 1000).decision.kind;
     assert.equal(at(15), 'hold');
     assert.equal(at(25), 'hold');
     assert.equal(at(59), 'hold');

@@ -30,7 +30,10 @@ describe('policy validation', () => {
   });
 
   it('refuses weights that do not increase', () => {
-    const steps = [{ weight: 10, minDuration: '5s' }, { weight: 10, minDuration: '5s' }];
+    const steps = [
+      { weight: 10, minDuration: '5s' },
+      { weight: 10, minDuration: '5s' },
+    ];
     assert.deepEqual(fieldsOf({ ...aPolicy(), steps }), ['/steps/1/weight weights must increase (10 after 10)']);
   });
 
@@ -64,11 +67,15 @@ describe('policy validation', () => {
 
   it('refuses a latency gate that says neither fraction, quantile nor compare', () => {
     const gate = { name: 'slow', kind: 'latency', provider: 'router', threshold: 0.5 };
-    assert.deepEqual(fieldsOf({ ...aPolicy(), gates: [gate] }), ['/gates/0/maxFraction a latency gate needs maxFraction, quantile or compare']);
+    assert.deepEqual(fieldsOf({ ...aPolicy(), gates: [gate] }), [
+      '/gates/0/maxFraction a latency gate needs maxFraction, quantile or compare',
+    ]);
   });
 
   it('refuses a query timeout too long to be a timer', () => {
-    assert.deepEqual(fieldsOf({ ...aPolicy(), limits: { queryTimeout: '999h' } }), ['/limits/queryTimeout must be at most 5m']);
+    assert.deepEqual(fieldsOf({ ...aPolicy(), limits: { queryTimeout: '999h' } }), [
+      '/limits/queryTimeout must be at most 5m',
+    ]);
   });
 
   it('refuses a header route value with control characters, which no request header can carry', () => {

@@ -14,15 +14,29 @@ describe('a backend starting up', () => {
   let backend: TestBackend;
   before(async () => {
     backend = await startTestBackend();
-    await backend.call('POST', '/api/v1/policies', aPolicy({ gates: [{ name: 'errors', kind: 'error-rate', provider: 'router' }] }));
+    await backend.call(
+      'POST',
+      '/api/v1/policies',
+      aPolicy({ gates: [{ name: 'errors', kind: 'error-rate', provider: 'router' }] })
+    );
   });
   after(async () => backend.close());
 
   it('re-applies a live rollout’s stored split at once, even while a dead process still holds its lease', async () => {
-    const started = await backend.call('POST', '/api/v1/rollouts', { service: 'checkout', baseline: 'v1', canary: 'v2', policy: 'canary' });
+    const started = await backend.call('POST', '/api/v1/rollouts', {
+      service: 'checkout',
+      baseline: 'v1',
+      canary: 'v2',
+      policy: 'canary',
+    });
     const id = started.body.rollout.id;
     assert.ok(await backend.deps.bus.acquireLease(`lease:rollout:${id}`, 'a-process-that-died', 60_000));
-    await backend.router.admin('PUT', '/admin/services/checkout/routing', { baseline: 'v1', canary: 'v2', weight: 0, headerRoute: null });
+    await backend.router.admin('PUT', '/admin/services/checkout/routing', {
+      baseline: 'v1',
+      canary: 'v2',
+      weight: 0,
+      headerRoute: null,
+    });
 
     await backend.loop.reconcile(true);
 
@@ -31,7 +45,12 @@ describe('a backend starting up', () => {
   });
 
   it('puts all traffic back on the baseline for a rollback stored just before a crash, before any traffic moved', async () => {
-    const started = await backend.call('POST', '/api/v1/rollouts', { service: 'checkout', baseline: 'v1', canary: 'v2', policy: 'canary' });
+    const started = await backend.call('POST', '/api/v1/rollouts', {
+      service: 'checkout',
+      baseline: 'v1',
+      canary: 'v2',
+      policy: 'canary',
+    });
     const id = started.body.rollout.id;
     const rollout = (await backend.deps.store.getRollout(id))!;
     const outcome = applyAction(rollout, 'rollback', 'sentra', backend.clock.now);

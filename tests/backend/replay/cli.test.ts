@@ -45,8 +45,21 @@ describe('the replay command line', () => {
     dir = await mkdtemp(join(tmpdir(), 'sentra-replay-cli-'));
     const contents: Record<string, [string, string]> = {
       good: ['policy.yaml', POLICY_YAML],
-      json: ['policy.json', JSON.stringify({ name: 'j', steps: [{ weight: 5, minDuration: '1s' }], gates: [{ name: 'e', kind: 'error-rate', provider: 'prometheus' }] })],
-      noThreshold: ['no-threshold.yaml', POLICY_YAML.replace('kind: error-rate, provider: prometheus, minSamples: 50', 'kind: query, provider: prometheus, query: up, op: "<"')],
+      json: [
+        'policy.json',
+        JSON.stringify({
+          name: 'j',
+          steps: [{ weight: 5, minDuration: '1s' }],
+          gates: [{ name: 'e', kind: 'error-rate', provider: 'prometheus' }],
+        }),
+      ],
+      noThreshold: [
+        'no-threshold.yaml',
+        POLICY_YAML.replace(
+          'kind: error-rate, provider: prometheus, minSamples: 50',
+          'kind: query, provider: prometheus, query: up, op: "<"'
+        ),
+      ],
       broken: ['broken.yaml', 'name: [unclosed\n'],
       router: ['router.yaml', POLICY_YAML.replace('provider: prometheus', 'provider: router')],
     };
@@ -59,7 +72,18 @@ describe('the replay command line', () => {
   });
   after(async () => rm(dir, { recursive: true, force: true }));
 
-  const base = (policy: string) => ['--policy', policy, '--service', 'checkout', '--baseline', 'v1', '--canary', 'v2', '--prometheus', 'http://127.0.0.1:9'];
+  const base = (policy: string) => [
+    '--policy',
+    policy,
+    '--service',
+    'checkout',
+    '--baseline',
+    'v1',
+    '--canary',
+    'v2',
+    '--prometheus',
+    'http://127.0.0.1:9',
+  ];
 
   it('reads a YAML or JSON policy and the range, relative to now or as ISO times', async () => {
     const parsed = await parseCommand([...base(files.good!), '--from', '-10m', '--to', '2026-01-31T11:55:00Z'], NOW);
@@ -80,9 +104,15 @@ describe('the replay command line', () => {
     assert.equal(empty.ok, false);
     if (empty.ok !== false) return;
     for (const option of ['--service', '--baseline', '--canary', '--from', '--policy']) {
-      assert.ok(empty.errors.some((e) => e.startsWith(`${option}: is required`)), `${option} in ${empty.errors.join('; ')}`);
+      assert.ok(
+        empty.errors.some((e) => e.startsWith(`${option}: is required`)),
+        `${option} in ${empty.errors.join('; ')}`
+      );
     }
-    const bad = await parseCommand([...base(files.good!), '--from', 'yesterday', '--max-ticks', '0', '--canary', 'v 2'], NOW);
+    const bad = await parseCommand(
+      [...base(files.good!), '--from', 'yesterday', '--max-ticks', '0', '--canary', 'v 2'],
+      NOW
+    );
     assert.deepEqual(bad.ok === false && bad.errors.map((e) => e.split(':')[0]), ['--canary', '--from', '--max-ticks']);
     const unknown = await parseCommand(['--frm', '-1h'], NOW);
     assert.match(unknown.ok === false ? unknown.errors[0]! : '', /Unknown option '--frm'/);
@@ -90,7 +120,9 @@ describe('the replay command line', () => {
 
   it('names the policy file and the field of an invalid policy', async () => {
     const missing = await parseCommand([...base(files.noThreshold!), '--from', '-1m'], NOW);
-    assert.deepEqual(missing.ok === false && missing.errors, [`--policy ${files.noThreshold}: /gates/0/threshold: is required`]);
+    assert.deepEqual(missing.ok === false && missing.errors, [
+      `--policy ${files.noThreshold}: /gates/0/threshold: is required`,
+    ]);
     const broken = await parseCommand([...base(files.broken!), '--from', '-1m'], NOW);
     assert.match(broken.ok === false ? broken.errors[0]! : '', /^--policy .*broken\.yaml: not valid YAML/);
     const absent = await parseCommand([...base(join(dir, 'nope.yaml')), '--from', '-1m'], NOW);
@@ -98,8 +130,13 @@ describe('the replay command line', () => {
   });
 
   it('asks for --prometheus when a gate reads Prometheus', async () => {
-    const parsed = await parseCommand(['--policy', files.good!, '--service', 's', '--baseline', 'a', '--canary', 'b', '--from', '-1m'], NOW);
-    assert.deepEqual(parsed.ok === false && parsed.errors, ['--prometheus: is required: gate "error-rate" reads prometheus']);
+    const parsed = await parseCommand(
+      ['--policy', files.good!, '--service', 's', '--baseline', 'a', '--canary', 'b', '--from', '-1m'],
+      NOW
+    );
+    assert.deepEqual(parsed.ok === false && parsed.errors, [
+      '--prometheus: is required: gate "error-rate" reads prometheus',
+    ]);
   });
 
   it('words the engine checks as arguments and policy fields', () => {
@@ -108,7 +145,7 @@ describe('the replay command line', () => {
         { field: '/to', message: 'is in the future' },
         { field: '/policy/gates/0/provider', message: 'no loki provider' },
       ],
-      'p.yaml',
+      'p.yaml'
     );
     assert.deepEqual(lines, ['--to: is in the future', '--policy p.yaml: /gates/0/provider: no loki provider']);
   });
@@ -117,7 +154,10 @@ describe('the replay command line', () => {
     const cases: [string[], RegExp][] = [
       [[...base(files.good!)], /^--from: is required/m],
       [[...base(files.noThreshold!), '--from', '-1m'], /\/gates\/0\/threshold: is required/],
-      [[...base(files.router!), '--from', '-1m'], /^--policy .*router\.yaml: \/gates\/0\/provider: the router provider knows only live counts/m],
+      [
+        [...base(files.router!), '--from', '-1m'],
+        /^--policy .*router\.yaml: \/gates\/0\/provider: the router provider knows only live counts/m,
+      ],
       [[...base(files.good!), '--from', '-3h'], /^--to: from .* is 10801 ticks of 1s; a replay takes at most 2000/m],
       [[...base(files.good!), '--from', '-1m', '--to', '2999-01-01T00:00:00Z'], /^--to: is in the future/m],
       [[...base(files.good!).slice(0, -1), 'ftp://x', '--from', '-1m'], /^--prometheus: must be http or https/m],

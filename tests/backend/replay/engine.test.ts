@@ -74,7 +74,10 @@ describe('replaying a policy over a past range of Prometheus data', () => {
       assert.equal(tick.verdicts.length, 1);
     });
     const last = ticks.at(-1)!;
-    assert.deepEqual(ticks.slice(0, -1).map((t) => t.decision), Array(ticks.length - 1).fill('hold'));
+    assert.deepEqual(
+      ticks.slice(0, -1).map((t) => t.decision),
+      Array(ticks.length - 1).fill('hold')
+    );
     assert.equal(last.decision, 'rollback');
     assert.equal(last.toWeight, 0);
     assert.equal(last.verdicts[0]!.gate, 'error-rate');
@@ -119,7 +122,10 @@ describe('replaying a policy over a past range of Prometheus data', () => {
     fake.on(() => true, errors.timeout());
     const result = await replay(aRequest(), providers);
 
-    assert.deepEqual(result.decisions.map((d) => d.kind), ['hold', 'hold', 'pause']);
+    assert.deepEqual(
+      result.decisions.map((d) => d.kind),
+      ['hold', 'hold', 'pause']
+    );
     assert.ok(result.decisions.every((d) => d.verdicts[0]!.verdict === 'error'));
     assert.match(result.decisions[2]!.reason, /query timed out/);
     assert.equal(result.outcome, 'paused');
@@ -143,14 +149,23 @@ describe('checking a replay before it runs', () => {
     const problems = check({ to: T0 + MAX_API_TICKS * SECOND });
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.field, '/to');
-    assert.match(problems[0]!.message, /from 2024-06-03T09:00:00.000Z to .* is 2001 ticks of 1s; a replay takes at most 2000/);
+    assert.match(
+      problems[0]!.message,
+      /from 2024-06-03T09:00:00.000Z to .* is 2001 ticks of 1s; a replay takes at most 2000/
+    );
   });
 
   it('refuses a range that ends in the future or before it starts', () => {
     const future = check({ from: now - 10 * SECOND, to: now + 1 });
-    assert.deepEqual(future.map((e) => e.field), ['/to']);
+    assert.deepEqual(
+      future.map((e) => e.field),
+      ['/to']
+    );
     assert.match(future[0]!.message, /in the future/);
-    assert.deepEqual(check({ from: T0 + 10 * SECOND, to: T0 }).map((e) => e.message), ['must not be before from']);
+    assert.deepEqual(
+      check({ from: T0 + 10 * SECOND, to: T0 }).map((e) => e.message),
+      ['must not be before from']
+    );
   });
 
   it('refuses a canary equal to the baseline', () => {
@@ -166,9 +181,15 @@ describe('checking a replay before it runs', () => {
       ],
     });
     const problems = check({ policy });
-    assert.deepEqual(problems.map((e) => e.field), ['/policy/gates/0/provider', '/policy/gates/1/provider']);
+    assert.deepEqual(
+      problems.map((e) => e.field),
+      ['/policy/gates/0/provider', '/policy/gates/1/provider']
+    );
     assert.match(problems[0]!.message, /router provider knows only live counts/);
     assert.match(problems[1]!.message, /no loki provider is configured/);
-    assert.deepEqual(check({}, {}).map((e) => e.field), ['/policy/gates/0/provider']);
+    assert.deepEqual(
+      check({}, {}).map((e) => e.field),
+      ['/policy/gates/0/provider']
+    );
   });
 });

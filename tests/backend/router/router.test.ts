@@ -70,12 +70,12 @@ describe('the router splits traffic', () => {
     const first = await h.admin(
       'PUT',
       '/admin/services/checkout/routing',
-      routing(30, { header: 'x-canary', value: '1' }),
+      routing(30, { header: 'x-canary', value: '1' })
     );
     const again = await h.admin(
       'PUT',
       '/admin/services/checkout/routing',
-      routing(30, { header: 'X-Canary', value: '1' }),
+      routing(30, { header: 'X-Canary', value: '1' })
     );
     const read = await h.admin('GET', '/admin/services/checkout/routing');
 
@@ -106,7 +106,7 @@ describe('the router counts what it serves', () => {
       assert.deepEqual(
         counts,
         [...counts].sort((a, b) => a - b),
-        'bucket counts are cumulative',
+        'bucket counts are cumulative'
       );
       assert.deepEqual(version.buckets.at(-1), { le: '+Inf', count: version.requests });
     }
@@ -177,7 +177,7 @@ describe('the router and broken upstreams', () => {
         .then((res) => res.text())
         .then(
           () => 'complete',
-          () => 'broken off',
+          () => 'broken off'
         );
 
       assert.equal(outcome, 'broken off');
@@ -186,7 +186,7 @@ describe('the router and broken upstreams', () => {
       const metrics = await call(`${h.address.adminUrl}/metrics`, 'GET');
       assert.match(
         String(metrics.body),
-        /^sentra_router_requests_total\{service="checkout",version="v2",code="502"\} 1$/m,
+        /^sentra_router_requests_total\{service="checkout",version="v2",code="502"\} 1$/m
       );
     } finally {
       await h.close();
@@ -254,7 +254,7 @@ describe('the admin API checks its input', () => {
       assert.equal(res.status, 400);
       assert.ok(
         res.body.fields.some((f: { field: string }) => f.field === field),
-        JSON.stringify(res.body),
+        JSON.stringify(res.body)
       );
       assert.match(res.body.message, new RegExp(field));
     });
@@ -266,7 +266,7 @@ describe('the admin API checks its input', () => {
     assert.match(res.body.message, /v9/);
     assert.deepEqual(
       res.body.fields.map((f: { field: string }) => f.field),
-      ['/canary'],
+      ['/canary']
     );
   });
 
@@ -290,14 +290,14 @@ describe('the admin API checks its input', () => {
     assert.equal(name.status, 400);
     assert.deepEqual(
       name.body.fields.map((f: { field: string }) => f.field),
-      ['/service'],
+      ['/service']
     );
 
     const window = await h.admin('GET', '/admin/services/checkout/stats?window=soon');
     assert.equal(window.status, 400);
     assert.deepEqual(
       window.body.fields.map((f: { field: string }) => f.field),
-      ['/window'],
+      ['/window']
     );
 
     const res = await fetch(`${h.address.adminUrl}/admin/services/checkout/routing`, {

@@ -64,7 +64,7 @@ test('a window longer than the history kept is refused, naming the window', () =
   const stats = aStats(60_000);
   assert.throws(
     () => stats.read('shop', START, 120_000),
-    (err: unknown) => err instanceof RouterError && err.statusCode === 400 && err.fields?.[0]?.field === '/window',
+    (err: unknown) => err instanceof RouterError && err.statusCode === 400 && err.fields?.[0]?.field === '/window'
   );
 });
 

@@ -27,7 +27,7 @@ test('a mysql:// URL opens a MySQL store', async () => {
 test('an unknown scheme is refused with an error naming the scheme and not the password', () => {
   assert.throws(
     () => createStore('postgres://admin:s3cret@db:5432/sentra'),
-    (error: Error) => /"postgres:"/.test(error.message) && !error.message.includes('s3cret'),
+    (error: Error) => /"postgres:"/.test(error.message) && !error.message.includes('s3cret')
   );
 });
 

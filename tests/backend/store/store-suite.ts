@@ -112,7 +112,7 @@ function policyTests(it: It): void {
 
     const again = store.createPolicy(
       aPolicy({ name: 'standard', description: 'other' }),
-      anAuditEntry({ target: 'policy:standard' }),
+      anAuditEntry({ target: 'policy:standard' })
     );
 
     await assert.rejects(again, isStoreError('conflict', '"standard"'));
@@ -139,7 +139,7 @@ function policyTests(it: It): void {
       'standard',
       1,
       aPolicy({ name: 'standard', description: 'late edit' }),
-      anAuditEntry(),
+      anAuditEntry()
     );
 
     await assert.rejects(late, isStoreError('conflict', 'version 2, not 1'));
@@ -173,7 +173,7 @@ function policyTests(it: It): void {
     assert.equal(await store.getPolicy('missing'), null);
     await assert.rejects(
       store.updatePolicy('missing', 1, aPolicy({ name: 'missing' }), anAuditEntry()),
-      isStoreError('not-found', '"missing"'),
+      isStoreError('not-found', '"missing"')
     );
     await assert.rejects(store.deletePolicy('missing', anAuditEntry()), isStoreError('not-found', '"missing"'));
     assert.deepEqual(await store.listAudit(), []);
@@ -200,7 +200,7 @@ function rolloutTests(it: It): void {
 
     await assert.rejects(
       store.insertRollout(second, { audit: anAuditEntry(), events: [anEvent()] }),
-      isStoreError('conflict', '"checkout"', first.id),
+      isStoreError('conflict', '"checkout"', first.id)
     );
 
     assert.equal(await store.getRollout(second.id), null);
@@ -215,7 +215,7 @@ function rolloutTests(it: It): void {
 
     await assert.rejects(
       store.insertRollout(aRollout({ service: 'checkout' }), {}),
-      isStoreError('conflict', first.id, 'paused'),
+      isStoreError('conflict', first.id, 'paused')
     );
   });
 
@@ -513,12 +513,12 @@ function eventTests(it: It): void {
 
     assert.deepEqual(
       stored.map(({ id, ...rest }) => rest),
-      inputs,
+      inputs
     );
     const ids = stored.map((event) => event.id);
     assert.deepEqual(
       [...ids].sort((a, b) => a - b),
-      ids,
+      ids
     );
     assert.equal(new Set(ids).size, 3);
     assert.deepEqual(await store.listEvents(0, 10), stored);
@@ -563,7 +563,7 @@ function eventTests(it: It): void {
     const pending = await store.pendingOutbox('annotations', 10);
     assert.deepEqual(
       pending.map(({ id, ...rest }) => rest),
-      [items[0], items[2]].map((item) => ({ ...item, attempts: 0, lastError: null, deliveredAt: null })),
+      [items[0], items[2]].map((item) => ({ ...item, attempts: 0, lastError: null, deliveredAt: null }))
     );
     assert.ok(pending[0]!.id < pending[1]!.id);
     assert.deepEqual(await store.pendingOutbox('annotations', 1), pending.slice(0, 1));
@@ -603,7 +603,7 @@ function lifetimeTests(it: It): void {
       const rollout = await store.insertRollout(aRollout(), {});
       assert.deepEqual(await other.getRollout(rollout.id), rollout);
     },
-    { migrate: false },
+    { migrate: false }
   );
 
   it('keeps everything after the store is closed and opened again', async ({ store, open }) => {

@@ -77,13 +77,13 @@ async function startPrometheus(): Promise<{ url: string; stop: () => Promise<voi
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore' }
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const ready = await fetch(`${url}/-/ready`).then(
       (r) => r.ok,
-      () => false,
+      () => false
     );
     if (ready) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -118,12 +118,12 @@ describe('Grafana provider', () => {
     const request = JSON.stringify({ level: 30, msg: 'request completed' });
     loki.add(
       { service: 'shop', version: 'v2' },
-      Array.from({ length: 12 }, (_, i) => [T0 + 1000 + i, request]),
+      Array.from({ length: 12 }, (_, i) => [T0 + 1000 + i, request])
     );
     loki.add({ service: 'shop', version: 'v2' }, [[T0 + 2000, JSON.stringify({ level: 50, msg: 'boom' })]]);
     loki.add(
       { service: 'shop', version: 'v1' },
-      Array.from({ length: 30 }, (_, i) => [T0 + 1000 + i, request]),
+      Array.from({ length: 30 }, (_, i) => [T0 + 1000 + i, request])
     );
     for (let i = 0; i < 25; i++) {
       for (const version of ['v1', 'v2']) {
@@ -208,7 +208,7 @@ describe('Grafana provider', () => {
           assert.ok(v.ok && Number.isNaN(v.value));
           assert.equal(
             judgeGate(queryGate('prom', 'x'), obs, freshGateState(), { failTicks: 1 }).result.verdict,
-            'inconclusive',
+            'inconclusive'
           );
         },
       },
@@ -220,7 +220,7 @@ describe('Grafana provider', () => {
           assert.deepEqual(value(obs), { ok: true, value: Number.POSITIVE_INFINITY });
           assert.equal(
             judgeGate(queryGate('prom', 'x'), obs, freshGateState(), { failTicks: 1 }).result.verdict,
-            'fail',
+            'fail'
           );
         },
       },
@@ -233,7 +233,7 @@ describe('Grafana provider', () => {
           assert.equal(v.ok, false);
           assert.match(
             !v.ok ? v.reason : '',
-            /^Grafana answered HTTP 400: the data source answered an error: .*parse error/,
+            /^Grafana answered HTTP 400: the data source answered an error: .*parse error/
           );
         },
       },
@@ -293,7 +293,7 @@ describe('Grafana provider', () => {
           const v = value(obs);
           assert.match(
             !v.ok ? v.reason : '',
-            /type grafana-googlesheets-datasource; Sentra reads prometheus, loki and tempo/,
+            /type grafana-googlesheets-datasource; Sentra reads prometheus, loki and tempo/
           );
         },
       },
@@ -329,9 +329,9 @@ describe('Grafana data frames', () => {
             ]),
           ],
         },
-        'q',
+        'q'
       ),
-      { ok: true, value: 0.3 },
+      { ok: true, value: 0.3 }
     );
   });
 
@@ -362,7 +362,7 @@ describe('Grafana data frames', () => {
   test('two number columns are two series', () => {
     const answer = frameScalar(
       { frames: [frame([[1], [1]], undefined, { pod: 'a' }), frame([[1], [2]], undefined, { pod: 'b' })] },
-      'q',
+      'q'
     );
     assert.deepEqual(answer, {
       ok: false,

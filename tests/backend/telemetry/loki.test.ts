@@ -68,15 +68,15 @@ describe('Loki provider', () => {
       const fixture = await startLokiFixture();
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(20, T0 + 1000, () => request()),
+        spaced(20, T0 + 1000, () => request())
       );
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(3, T0 + 1500, (i) => error(`boom ${i}`)),
+        spaced(3, T0 + 1500, (i) => error(`boom ${i}`))
       );
       fixture.add(
         { service: 'shop', version: 'v1' },
-        spaced(40, T0 + 1000, () => request()),
+        spaced(40, T0 + 1000, () => request())
       );
       const provider = createLokiProvider({ url: fixture.url });
 
@@ -93,19 +93,19 @@ describe('Loki provider', () => {
       const fixture = await startLokiFixture();
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(10, T0 + 1000, () => request()),
+        spaced(10, T0 + 1000, () => request())
       );
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(5, NOW + 1000, () => request()),
+        spaced(5, NOW + 1000, () => request())
       );
       fixture.add(
         { service: 'shop', version: 'v1' },
-        spaced(10, T0 + 1000, () => request()),
+        spaced(10, T0 + 1000, () => request())
       );
       fixture.add(
         { service: 'shop', version: 'v1' },
-        spaced(5, NOW + 1000, () => request()),
+        spaced(5, NOW + 1000, () => request())
       );
       const provider = createLokiProvider({ url: fixture.url });
 
@@ -121,15 +121,15 @@ describe('Loki provider', () => {
       const fixture = await startLokiFixture();
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(50, T0 + 100, () => request(500)),
+        spaced(50, T0 + 100, () => request(500))
       );
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(50, T0 + 200, (i) => error(`db timeout ${i}`)),
+        spaced(50, T0 + 200, (i) => error(`db timeout ${i}`))
       );
       fixture.add(
         { service: 'shop', version: 'v1' },
-        spaced(50, T0 + 100, () => request()),
+        spaced(50, T0 + 100, () => request())
       );
       const provider = createLokiProvider({ url: fixture.url });
 
@@ -146,12 +146,12 @@ describe('Loki provider', () => {
       fixture.add(
         { service: 'shop', version: 'v2' },
         spaced(2, T0 + 1000, () => request()),
-        'team-a',
+        'team-a'
       );
       fixture.add(
         { service: 'shop', version: 'v1' },
         spaced(2, T0 + 1000, () => request()),
-        'team-a',
+        'team-a'
       );
       const provider = createLokiProvider({ url: fixture.url, tenant: 'team-a' });
 
@@ -164,8 +164,14 @@ describe('Loki provider', () => {
 
     test('holds all of a tick’s queries to one timeout, a stream check after the counts included', async () => {
       const fixture = await startLokiFixture();
-      fixture.add({ service: 'shop', version: 'v2' }, spaced(5, T0 + 1000, () => request()));
-      fixture.add({ service: 'shop', version: 'v1' }, spaced(5, T0 + 1000, () => request()));
+      fixture.add(
+        { service: 'shop', version: 'v2' },
+        spaced(5, T0 + 1000, () => request())
+      );
+      fixture.add(
+        { service: 'shop', version: 'v1' },
+        spaced(5, T0 + 1000, () => request())
+      );
       fixture.delayMs = 300;
       const provider = createLokiProvider({ url: fixture.url });
 
@@ -193,7 +199,7 @@ describe('Loki provider', () => {
     const fixture = await startLokiFixture();
     fixture.add(
       { service: 'shop', version: 'v2' },
-      spaced(4, T0 + 1000, (i) => error(`x ${i}`)),
+      spaced(4, T0 + 1000, (i) => error(`x ${i}`))
     );
     const gate: Gate = {
       name: 'q',
@@ -215,15 +221,15 @@ describe('Loki provider', () => {
       const fixture = await startLokiFixture();
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(3, T0 + 1000, (i) => error(`payment provider rejected card ${4000 + i}`)),
+        spaced(3, T0 + 1000, (i) => error(`payment provider rejected card ${4000 + i}`))
       );
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(2, T0 + 1200, (i) => error(`cache miss for key ${i}`)),
+        spaced(2, T0 + 1200, (i) => error(`cache miss for key ${i}`))
       );
       fixture.add(
         { service: 'shop', version: 'v1' },
-        spaced(4, T0 - 300_000, (i) => error(`cache miss for key ${i + 90}`)),
+        spaced(4, T0 - 300_000, (i) => error(`cache miss for key ${i + 90}`))
       );
       const provider = createLokiProvider({ url: fixture.url });
 
@@ -240,11 +246,11 @@ describe('Loki provider', () => {
       const fixture = await startLokiFixture();
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(1, T0 + 1000, () => error('x')),
+        spaced(1, T0 + 1000, () => error('x'))
       );
       fixture.add(
         { service: 'shop', version: 'v1' },
-        spaced(1, T0 + 1000, () => error('x')),
+        spaced(1, T0 + 1000, () => error('x'))
       );
       const provider = createLokiProvider({ url: fixture.url });
 
@@ -261,11 +267,11 @@ describe('Loki provider', () => {
       const fixture = await startLokiFixture();
       fixture.add(
         { service: 'shop', version: 'v2' },
-        spaced(5, T0 + 1000, (i) => error(`disk full ${i}`)),
+        spaced(5, T0 + 1000, (i) => error(`disk full ${i}`))
       );
       fixture.add(
         { service: 'shop', version: 'v1' },
-        spaced(1, T0 + 1000, () => error('unrelated')),
+        spaced(1, T0 + 1000, () => error('unrelated'))
       );
       const provider = createLokiProvider({ url: fixture.url, lineLimit: 3 });
 
@@ -321,8 +327,8 @@ describe('Loki traps', () => {
         const c = counts(obs);
         assert.ok(
           [c.canary, c.baseline].some(
-            (r) => !r.ok && r.reason === 'Loki answered HTTP 503: too many outstanding requests',
-          ),
+            (r) => !r.ok && r.reason === 'Loki answered HTTP 503: too many outstanding requests'
+          )
         );
       },
     },
@@ -332,11 +338,11 @@ describe('Loki traps', () => {
       setup: (loki) => {
         loki.add(
           stream,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         );
         loki.add(
           base,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         );
       },
       check: (obs) => assert.deepEqual(counts(obs).canary, { ok: true, value: { requests: 10, errors: 0 } }),
@@ -347,7 +353,7 @@ describe('Loki traps', () => {
       setup: (loki) =>
         loki.add(
           base,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         ),
       check: (obs) =>
         assert.deepEqual(counts(obs).canary, {
@@ -362,12 +368,12 @@ describe('Loki traps', () => {
       setup: (loki) => {
         loki.add(
           stream,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         );
         loki.add(stream, [[T0 + 1500, 'panic: not json at all']]);
         loki.add(
           base,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         );
       },
       check: (obs) => assert.deepEqual(counts(obs).canary, { ok: true, value: { requests: 10, errors: 0 } }),
@@ -385,12 +391,12 @@ describe('Loki traps', () => {
       setup: (loki) => {
         loki.add(
           stream,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         );
         loki.add(stream, [[T0 + 1500, 'panic: not json at all']]);
         loki.add(
           base,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         );
       },
       check: (obs) => {
@@ -398,7 +404,7 @@ describe('Loki traps', () => {
         assert.equal(canary.ok, false);
         assert.match(
           !canary.ok ? canary.reason : '',
-          /^Loki answered HTTP 400: pipeline error: 'JSONParserErr' for series/,
+          /^Loki answered HTTP 400: pipeline error: 'JSONParserErr' for series/
         );
       },
     },
@@ -408,7 +414,7 @@ describe('Loki traps', () => {
       setup: (loki) => {
         loki.add(
           stream,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         );
         loki.add(stream, [
           [NOW - 1000, request()],
@@ -416,7 +422,7 @@ describe('Loki traps', () => {
         ]);
         loki.add(
           base,
-          spaced(10, T0 + 1000, () => request()),
+          spaced(10, T0 + 1000, () => request())
         );
       },
       check: (obs) => {
@@ -436,15 +442,15 @@ describe('Loki traps', () => {
       setup: (loki) => {
         loki.add(
           { ...stream, pod: 'a' },
-          spaced(3, T0 + 1000, () => request()),
+          spaced(3, T0 + 1000, () => request())
         );
         loki.add(
           { ...stream, pod: 'b' },
-          spaced(3, T0 + 1000, () => request()),
+          spaced(3, T0 + 1000, () => request())
         );
         loki.add(
           base,
-          spaced(3, T0 + 1000, () => request()),
+          spaced(3, T0 + 1000, () => request())
         );
       },
       check: (obs) => {
@@ -473,7 +479,7 @@ describe('Loki traps', () => {
         });
         loki.add(
           base,
-          spaced(1, T0 + 1000, () => error('other')),
+          spaced(1, T0 + 1000, () => error('other'))
         );
       },
       check: (obs) => {
@@ -501,7 +507,7 @@ describe('Loki traps', () => {
     assert.notEqual(Math.floor(Number(ns) / 1e6), 1700000057999);
     const parsed = parseStreams(
       { status: 'success', data: { resultType: 'streams', result: [{ values: [[ns, 'x']] }] } },
-      'q',
+      'q'
     );
     assert.deepEqual(parsed, { ok: true, value: [{ ms: 1700000057999, line: 'x' }] });
   });
@@ -509,7 +515,7 @@ describe('Loki traps', () => {
   test('the stream selector is found with quotes and escaped braces in label values', () => {
     assert.equal(
       streamSelector('sum(count_over_time({app="a}b", env=~"p\\"r"} |= "{x}" [5m]))'),
-      '{app="a}b", env=~"p\\"r"}',
+      '{app="a}b", env=~"p\\"r"}'
     );
     assert.equal(streamSelector('rate(nothing[5m])'), null);
   });

@@ -122,7 +122,7 @@ function rangeOfTotals(now: number) {
       now,
       lagMs: RANGE_LAG_MS,
       timeoutMs: 5000,
-    },
+    }
   );
 }
 
@@ -158,7 +158,7 @@ test('a real Prometheus answers the duration histogram per version, bucket by bu
       [0.5, 200],
       [1, 200],
       [Number.POSITIVE_INFINITY, 203],
-    ],
+    ]
   );
   assert.equal(canary.count, 203);
   assert.equal(ok(obs.baseline).count, 1007);
@@ -212,7 +212,7 @@ test('a real Prometheus sends +Inf, NaN, several series and bad queries the way 
       `sum(${selector.replace('}', ',code=~"5.."}')}) / sum(${selector})`,
       `sum by (code) (${selector})`,
       `sum(${selector}`,
-    ].map((q) => provider.observe(query(q), aContext())),
+    ].map((q) => provider.observe(query(q), aContext()))
   );
 
   const value = (o: Observation | undefined) => (o?.kind === 'value' ? o.value : assert.fail('not a value'));
@@ -221,11 +221,11 @@ test('a real Prometheus sends +Inf, NaN, several series and bad queries the way 
   assert.equal(ok(value(ratio)), 3 / 203);
   assert.match(
     (value(several) as { reason: string }).reason,
-    /^expected 1 series for v2, got 2 \(value query: \{code="200"\}, \{code="500"\}\)$/,
+    /^expected 1 series for v2, got 2 \(value query: \{code="200"\}, \{code="500"\}\)$/
   );
   assert.match(
     (value(bad) as { reason: string }).reason,
-    /^Prometheus answered HTTP 400 \(bad_data\): invalid parameter "query": .*parse error/,
+    /^Prometheus answered HTTP 400 \(bad_data\): invalid parameter "query": .*parse error/
   );
 });
 

@@ -212,7 +212,7 @@ describe('counts for error-rate and error-ratio gates', () => {
     assert.equal(canary.kind, 'error');
     assert.match(
       canary.reason,
-      /^expected 1 series for v2, got 2 \(requests query: \{handler="\/a"\}, \{handler="\/b"\}\)$/,
+      /^expected 1 series for v2, got 2 \(requests query: \{handler="\/a"\}, \{handler="\/b"\}\)$/
     );
   });
 
@@ -247,8 +247,8 @@ describe('counts for error-rate and error-ratio gates', () => {
           DEFAULT_COUNT_QUERIES.windowRequests
             .replace('$service', 'checkout')
             .replace('$version', 'v2')
-            .replace('$window', '1m'),
-      ),
+            .replace('$window', '1m')
+      )
     );
   });
 
@@ -305,7 +305,7 @@ describe('histograms for latency gates', () => {
         ['+Inf', '1000'],
         ['0.1', '700'],
         ['0.5', '990'],
-      ]),
+      ])
     );
     fake.on(
       forVersion('v2'),
@@ -313,7 +313,7 @@ describe('histograms for latency gates', () => {
         ['0.5', '80'],
         ['+Inf', '100'],
         ['0.1', '20'],
-      ]),
+      ])
     );
 
     const obs = histogram(await provider.observe(latency, aContext()));
@@ -333,8 +333,8 @@ describe('histograms for latency gates', () => {
     assert.ok(
       fake.received.some(
         (q) =>
-          q.query === 'sum by (le) (sentra_router_request_duration_seconds_bucket{service="checkout",version="v2"})',
-      ),
+          q.query === 'sum by (le) (sentra_router_request_duration_seconds_bucket{service="checkout",version="v2"})'
+      )
     );
   });
 
@@ -349,7 +349,7 @@ describe('histograms for latency gates', () => {
       buckets([
         ['1', '3'],
         ['+Inf', '4'],
-      ]),
+      ])
     );
 
     const obs = histogram(await provider.observe(gate, aContext()));
@@ -357,8 +357,8 @@ describe('histograms for latency gates', () => {
     assert.equal(obs.mode, 'window');
     assert.ok(
       fake.received.some(
-        (q) => q.query === 'sum by (le) (increase(http_seconds_bucket{app="checkout", track="v2"}[118s]))',
-      ),
+        (q) => q.query === 'sum by (le) (increase(http_seconds_bucket{app="checkout", track="v2"}[118s]))'
+      )
     );
   });
 
@@ -368,7 +368,7 @@ describe('histograms for latency gates', () => {
       buckets([
         ['0.1', '1'],
         ['0.5', '2'],
-      ]),
+      ])
     );
     fake.on(
       forVersion('v2'),
@@ -376,7 +376,7 @@ describe('histograms for latency gates', () => {
         ['0.1', '1'],
         ['0.1', '2'],
         ['+Inf', '3'],
-      ]),
+      ])
     );
 
     const obs = histogram(await provider.observe(latency, aContext()));
@@ -399,7 +399,7 @@ describe('histograms for latency gates', () => {
     assert.equal(nan.value.ok && Number.isNaN(nan.value.value), true);
     assert.equal(
       fake.received[0]!.query,
-      'histogram_quantile(0.99, sum by (le) (rate(sentra_router_request_duration_seconds_bucket{service="checkout",version="v2"}[1m])))',
+      'histogram_quantile(0.99, sum by (le) (rate(sentra_router_request_duration_seconds_bucket{service="checkout",version="v2"}[1m])))'
     );
   });
 
@@ -413,9 +413,8 @@ describe('histograms for latency gates', () => {
     assert.ok(
       fake.received.some(
         (q) =>
-          q.query ===
-          'sum(increase(sentra_router_request_duration_seconds_count{service="checkout",version="v2"}[1m]))',
-      ),
+          q.query === 'sum(increase(sentra_router_request_duration_seconds_count{service="checkout",version="v2"}[1m]))'
+      )
     );
   });
 });
@@ -429,7 +428,7 @@ describe('query gates', () => {
     assert.deepEqual(obs.value, { ok: true, value: 0.995 });
     assert.equal(
       fake.received[0]!.query,
-      'sum(rate(ok_total{version="v2"}[1m])) / sum(rate(all_total{version="v2"}[1m]))',
+      'sum(rate(ok_total{version="v2"}[1m])) / sum(rate(all_total{version="v2"}[1m]))'
     );
     assert.equal(fake.received[0]!.time, NOW - 2000);
   });
@@ -494,7 +493,7 @@ describe('failures', () => {
   test('reports the status and the first words of a body that is not JSON', async () => {
     fake.on(
       () => true,
-      proxyPage(502, '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>'),
+      proxyPage(502, '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>')
     );
 
     const obs = counts(await provider.observe(errorRate, aContext()));
@@ -529,7 +528,7 @@ describe('failures', () => {
 
     assert.match(
       problem(obs.canary).reason,
-      new RegExp(`^could not reach Prometheus at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+      new RegExp(`^could not reach Prometheus at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`)
     );
   });
 
@@ -554,7 +553,7 @@ describe('failures', () => {
     // The fake serves /api/v1 only at its root, so a prefixed path gets its 404 page.
     assert.match(
       problem(obs.value).reason,
-      /^Prometheus answered HTTP 404 with a body that is not JSON: "404 page not found"/,
+      /^Prometheus answered HTTP 404 with a body that is not JSON: "404 page not found"/
     );
     const direct = new PrometheusProvider({
       url: `http://sentra:s%20cret@${url.host}`,
@@ -595,7 +594,7 @@ describe('range queries for replay', () => {
             [(NOW - 30_000) / 1000, '3.8'],
             [NOW / 1000, '1.5'],
           ],
-        }),
+        })
     );
 
     const points = await queryRange({ url: fake.url }, base);
@@ -613,7 +612,7 @@ describe('range queries for replay', () => {
       [
         [NOW - 300_000, NOW - 15_000, 30_000],
         [NOW - 300_000, NOW - 15_000, 30_000],
-      ],
+      ]
     );
     assert.ok(fake.received.every((q) => q.query.includes('[30s]')));
   });

@@ -39,9 +39,9 @@ test('an empty histogram, a single bucket or a missing +Inf bucket give NaN', ()
         aHistogram([
           [0.1, 0],
           [Infinity, 0],
-        ]),
-      ),
-    ),
+        ])
+      )
+    )
   );
   assert.ok(Number.isNaN(histogramQuantile(0.5, aHistogram([[Infinity, 4]]))));
   assert.ok(
@@ -51,9 +51,9 @@ test('an empty histogram, a single bucket or a missing +Inf bucket give NaN', ()
         aHistogram([
           [0.1, 2],
           [0.5, 4],
-        ]),
-      ),
-    ),
+        ])
+      )
+    )
   );
   assert.ok(Number.isNaN(histogramQuantile(Number.NaN, typical)));
 });

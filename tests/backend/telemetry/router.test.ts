@@ -121,9 +121,7 @@ describe('the router provider with traffic on both versions', () => {
     const obs = counts(await provider.observe(gates.errorRate, aContext({ service: 'ghost' })));
     for (const side of [obs.canary, obs.baseline]) {
       assert.ok(
-        !side.ok &&
-          side.kind === 'error' &&
-          /HTTP 404: no upstreams are registered for service ghost/.test(side.reason),
+        !side.ok && side.kind === 'error' && /HTTP 404: no upstreams are registered for service ghost/.test(side.reason)
       );
     }
   });
@@ -176,7 +174,7 @@ describe('the router provider before traffic', () => {
     const obs = counts(await provider.observe(gates.errorRate, aContext()));
 
     assert.ok(
-      !obs.canary.ok && obs.canary.kind === 'no-data' && /no requests to checkout v2 yet/.test(obs.canary.reason),
+      !obs.canary.ok && obs.canary.kind === 'no-data' && /no requests to checkout v2 yet/.test(obs.canary.reason)
     );
     assert.deepEqual(obs.baseline, { ok: true, value: { requests: 10, errors: 0 } });
   });
@@ -228,7 +226,7 @@ describe('the router provider when the router misbehaves', () => {
     ];
     for (const body of bodies) {
       const server = http.createServer((_req, res) =>
-        res.writeHead(200, { 'content-type': 'application/json' }).end(body),
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body)
       );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
       try {

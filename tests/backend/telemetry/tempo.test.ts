@@ -222,7 +222,7 @@ describe('Tempo traps', () => {
       check: (obs, t) => {
         assert.match(
           !counts(obs).canary.ok ? (counts(obs).canary as { reason: string }).reason : '',
-          /^not a TraceQL metrics query/,
+          /^not a TraceQL metrics query/
         );
         assert.equal(t.requests.length, 0);
       },

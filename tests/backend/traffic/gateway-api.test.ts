@@ -81,7 +81,7 @@ describe('Gateway API controller against a fake API server', async () => {
         assert.match(error.message, /HTTPRoute shop\/missing not found/);
         assert.match(error.message, /NotFound/);
         return true;
-      },
+      }
     );
 
     assert.deepEqual(conversation(server.requests), [
@@ -108,7 +108,7 @@ describe('Gateway API controller against a fake API server', async () => {
     const rules = server.get(HTTPROUTE_PATH)!.spec.rules;
     assert.deepEqual(
       rules.map((r: { name: string }) => r.name),
-      ['static', 'sentra', 'sentra-header'],
+      ['static', 'sentra', 'sentra-header']
     );
     assert.deepEqual(rules[2].matches, [
       { path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-canary', value: '1' }] },
@@ -139,7 +139,7 @@ describe('Gateway API controller against a fake API server', async () => {
     server.interfereBeforeNextReplace(
       HTTPROUTE_PATH,
       (route) => (route.metadata.labels.n = String(Math.random())),
-      100,
+      100
     );
     await assert.rejects(controller().apply(TARGET, { weight: 5, headerRoute: null }), /409 Conflict/);
     const refused = server.requests.filter((r) => r.by === 'sentra' && r.method === 'PUT' && r.status === 409);
@@ -149,14 +149,14 @@ describe('Gateway API controller against a fake API server', async () => {
   test("a route without Sentra's rule, or a rule without the baseline, is named in the error and left unchanged", async () => {
     await assert.rejects(
       controller().apply({ ...TARGET, config: { ...CONFIG, rule: 'other' } }, { weight: 5, headerRoute: null }),
-      /has no rule named "other"/,
+      /has no rule named "other"/
     );
     await assert.rejects(
       controller().apply(
         { ...TARGET, config: { ...CONFIG, baselineService: 'nope' } },
-        { weight: 5, headerRoute: null },
+        { weight: 5, headerRoute: null }
       ),
-      /no backendRef to Service nope/,
+      /no backendRef to Service nope/
     );
     assert.ok(server.requests.every((r) => r.method === 'GET'));
   });

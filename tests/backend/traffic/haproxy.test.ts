@@ -40,7 +40,7 @@ describe('HAProxy controller against a real haproxy', () => {
 
       const tally = await sendRequests(proxy.proxyUrl, REQUESTS_PER_STEP);
       t.diagnostic(
-        `weight ${weight}: baseline ${tally.byBody['baseline'] ?? 0}, canary ${tally.byBody['canary'] ?? 0}, failed ${tally.failed}`,
+        `weight ${weight}: baseline ${tally.byBody['baseline'] ?? 0}, canary ${tally.byBody['canary'] ?? 0}, failed ${tally.failed}`
       );
       assert.equal(tally.failed, 0);
       assert.ok(Math.abs(canaryShare(tally) - weight) <= 2, `canary share ${canaryShare(tally)}% at weight ${weight}`);
@@ -138,7 +138,7 @@ describe('HAProxy controller against a real haproxy', () => {
     const before = await controller.read(target);
     await assert.rejects(
       controller.apply({ ...target, config: withoutMap }, { weight: 40, headerRoute: HEADER }),
-      /needs headerMap/,
+      /needs headerMap/
     );
     assert.deepEqual(await controller.read(target), before);
   });

@@ -48,7 +48,7 @@ describe('Istio controller against a fake API server', async () => {
       if (i === 2)
         server.interfereBeforeNextReplace(
           VIRTUALSERVICE_PATH,
-          (vs) => (vs.spec.http[0].match[0].uri.prefix = '/admin/v2'),
+          (vs) => (vs.spec.http[0].match[0].uri.prefix = '/admin/v2')
         );
       const applied = await istio.apply(TARGET, state);
       assert.deepEqual(applied, { ...state, headerRoute: state.headerRoute && { header: 'x-canary', value: '1' } });
@@ -65,7 +65,7 @@ describe('Istio controller against a fake API server', async () => {
 
     await assert.rejects(
       istio.apply({ ...TARGET, config: { ...CONFIG, virtualService: 'missing' } }, { weight: 0, headerRoute: null }),
-      (error: unknown) => error instanceof TrafficError && /VirtualService shop\/missing not found/.test(error.message),
+      (error: unknown) => error instanceof TrafficError && /VirtualService shop\/missing not found/.test(error.message)
     );
     assert.deepEqual(conversation(server.requests), [
       'GET 200',
@@ -89,7 +89,7 @@ describe('Istio controller against a fake API server', async () => {
     const http = server.get(VIRTUALSERVICE_PATH)!.spec.http;
     assert.deepEqual(
       http.map((r: { name: string }) => r.name),
-      ['admin', 'sentra-header', 'sentra'],
+      ['admin', 'sentra-header', 'sentra']
     );
     assert.deepEqual(http[1].match, [{ uri: { prefix: '/' }, headers: { 'x-canary': { exact: '1' } } }]);
     assert.deepEqual(http[1].route, [
@@ -131,7 +131,7 @@ describe('Istio controller against a fake API server', async () => {
     server.put(oldPath, aVirtualService());
     const applied = await controller().apply(
       { ...TARGET, config: { ...CONFIG, apiVersion: 'v1beta1' } },
-      { weight: 5, headerRoute: null },
+      { weight: 5, headerRoute: null }
     );
     assert.deepEqual(applied, { weight: 5, headerRoute: null });
     assert.equal(server.requests.at(-1)!.path, oldPath);

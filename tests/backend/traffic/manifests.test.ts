@@ -11,7 +11,7 @@ import { HTTPROUTE_PATH, kubeConfigFor, VIRTUALSERVICE_PATH } from '../../fixtur
 
 const manifests = (name: string): Array<Record<string, any>> =>
   parseAllDocuments(readFileSync(new URL(`../../../deploy/kubernetes/${name}.yaml`, import.meta.url), 'utf8')).map(
-    (d) => d.toJS(),
+    (d) => d.toJS()
   );
 
 /** The policy settings written in a manifest's leading comment. */

@@ -61,7 +61,7 @@ describe('NGINX controller against a real nginx', () => {
 
       const tally = await sendRequests(proxy.proxyUrl, REQUESTS_PER_STEP);
       t.diagnostic(
-        `weight ${weight}: baseline ${tally.byBody['baseline'] ?? 0}, canary ${tally.byBody['canary'] ?? 0}, failed ${tally.failed}`,
+        `weight ${weight}: baseline ${tally.byBody['baseline'] ?? 0}, canary ${tally.byBody['canary'] ?? 0}, failed ${tally.failed}`
       );
       assert.equal(tally.failed, 0);
       assert.ok(Math.abs(canaryShare(tally) - weight) <= 3, `canary share ${canaryShare(tally)}% at weight ${weight}`);
@@ -157,7 +157,7 @@ describe('NGINX controller against a real nginx', () => {
       const now = await nginxWorkers(proxy.pid);
       assert.ok(
         [...now].some((pid) => !before.has(pid)),
-        'new workers are running',
+        'new workers are running'
       );
       for (const pid of before) {
         const title = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
@@ -172,7 +172,7 @@ describe('NGINX controller against a real nginx', () => {
     const config = { ...(proxy.traffic as NginxTraffic), includeFile: foreign };
     await assert.rejects(
       new NginxController().apply({ ...target, config }, { weight: 5, headerRoute: null }),
-      /not written by Sentra/,
+      /not written by Sentra/
     );
     assert.equal(await fs.readFile(foreign, 'utf8'), 'upstream app { server 127.0.0.1:1; }\n');
   });

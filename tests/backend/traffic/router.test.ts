@@ -59,13 +59,11 @@ describe('the router traffic controller', () => {
     await assert.rejects(
       controller.apply(aTarget({ canary: 'v9' }), { weight: 10, headerRoute: null }),
       (err: unknown) =>
-        err instanceof TrafficError &&
-        err.controller === 'router' &&
-        /v9 of checkout has no upstream/.test(err.message),
+        err instanceof TrafficError && err.controller === 'router' && /v9 of checkout has no upstream/.test(err.message)
     );
     await assert.rejects(
       controller.apply(aTarget(), { weight: 101, headerRoute: null }),
-      (err: unknown) => err instanceof TrafficError && /HTTP 400: .*\/weight must be <= 100/.test(err.message),
+      (err: unknown) => err instanceof TrafficError && /HTTP 400: .*\/weight must be <= 100/.test(err.message)
     );
   });
 
@@ -73,7 +71,7 @@ describe('the router traffic controller', () => {
     const stranger = new RouterController({ url: h.address.adminUrl, token: 'wrong' });
     await assert.rejects(
       stranger.apply(aTarget(), { weight: 5, headerRoute: null }),
-      (err: unknown) => err instanceof TrafficError && /HTTP 401/.test(err.message),
+      (err: unknown) => err instanceof TrafficError && /HTTP 401/.test(err.message)
     );
   });
 
@@ -84,7 +82,7 @@ describe('the router traffic controller', () => {
     assert.deepEqual(await bare.apply(target, { weight: 50, headerRoute: null }), { weight: 50, headerRoute: null });
     await assert.rejects(
       bare.read(aTarget()),
-      (err: unknown) => err instanceof TrafficError && /no router address/.test(err.message),
+      (err: unknown) => err instanceof TrafficError && /no router address/.test(err.message)
     );
   });
 });
@@ -113,7 +111,7 @@ test('a router that does not answer in time, or cannot be reached, gives a Traff
     const slow = new RouterController({ url: silent.url, timeoutMs: 100 });
     await assert.rejects(
       slow.apply(aTarget(), { weight: 5, headerRoute: null }),
-      (err: unknown) => err instanceof TrafficError && /did not answer within 100ms/.test(err.message),
+      (err: unknown) => err instanceof TrafficError && /did not answer within 100ms/.test(err.message)
     );
   } finally {
     await silent.close();
@@ -122,6 +120,6 @@ test('a router that does not answer in time, or cannot be reached, gives a Traff
   const gone = new RouterController({ url: await deadUrl() });
   await assert.rejects(
     gone.read(aTarget()),
-    (err: unknown) => err instanceof TrafficError && /could not be reached: ECONNREFUSED/.test(err.message),
+    (err: unknown) => err instanceof TrafficError && /could not be reached: ECONNREFUSED/.test(err.message)
   );
 });

@@ -112,7 +112,7 @@ describe('webhook controller against a local receiver', async () => {
   test('a missing secret is a traffic error naming the variable, and nothing is sent', async () => {
     await assert.rejects(
       new WebhookController({ env: {} }).apply(target(), { weight: 5, headerRoute: null }),
-      /SENTRA_WEBHOOK_SECRET is not set/,
+      /SENTRA_WEBHOOK_SECRET is not set/
     );
     assert.equal(receiver.bodies.length, 0);
   });
@@ -121,7 +121,7 @@ describe('webhook controller against a local receiver', async () => {
     receiver.behaviour = answerWith(503, 'proxy reload in progress');
     await assert.rejects(
       new WebhookController({ env: ENV }).apply(target(), { weight: 5, headerRoute: null }),
-      /HTTP 503: proxy reload in progress/,
+      /HTTP 503: proxy reload in progress/
     );
   });
 
@@ -129,7 +129,7 @@ describe('webhook controller against a local receiver', async () => {
     receiver.behaviour = () => {};
     await assert.rejects(
       new WebhookController({ env: ENV }).apply(target(), { weight: 5, headerRoute: null }),
-      /no answer within 300 ms/,
+      /no answer within 300 ms/
     );
   });
 
@@ -152,7 +152,7 @@ describe('webhook controller against a local receiver', async () => {
   test('a desired weight outside 0 to 100 is refused before anything is sent', async () => {
     await assert.rejects(
       new WebhookController({ env: ENV }).apply(target(), { weight: Number.NaN, headerRoute: null }),
-      /from 0 to 100/,
+      /from 0 to 100/
     );
     assert.equal(receiver.bodies.length, 0);
   });

@@ -28,11 +28,21 @@ export function accumulate(state: GateState, obs: CountsObservation): Accumulate
   if (obs.mode === 'window') {
     // The window's end is kept so the next tick can ask whether anything new arrived since.
     const totals = { canary, baseline };
-    return { state: { ...state, totals, windowEnd: obs.window.to }, newCanary: canary.requests, added: canary, problem: null };
+    return {
+      state: { ...state, totals, windowEnd: obs.window.to },
+      newCanary: canary.requests,
+      added: canary,
+      problem: null,
+    };
   }
   if (obs.mode === 'increment') {
     const totals = { canary: add(state.totals.canary, canary), baseline: add(state.totals.baseline, baseline) };
-    return { state: { ...state, totals, windowEnd: obs.window.to }, newCanary: canary.requests, added: canary, problem: null };
+    return {
+      state: { ...state, totals, windowEnd: obs.window.to },
+      newCanary: canary.requests,
+      added: canary,
+      problem: null,
+    };
   }
   return accumulateCumulative(state, canary, baseline);
 }

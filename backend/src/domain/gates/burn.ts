@@ -16,9 +16,15 @@ export const DEFAULT_BURN_MIN_SAMPLES = 50;
  * the long and the short window. It fails when both burn faster than
  * `factor`, confirmed over the policy's `failTicks` ticks in a row.
  */
-export function judgeBurn(gate: BurnRateGate, obs: BurnObservation, state: GateState, ctx: JudgeContext): { result: GateResult; state: GateState } {
+export function judgeBurn(
+  gate: BurnRateGate,
+  obs: BurnObservation,
+  state: GateState,
+  ctx: JudgeContext
+): { result: GateResult; state: GateState } {
   const base = { ...blank(gate, obs.window), threshold: gate.factor };
-  const problem = [obs.long, obs.short].find((r) => !r.ok && r.kind === 'error') ?? [obs.long, obs.short].find((r) => !r.ok);
+  const problem =
+    [obs.long, obs.short].find((r) => !r.ok && r.kind === 'error') ?? [obs.long, obs.short].find((r) => !r.ok);
   if (problem && !problem.ok) return { result: problemResult(base, problem), state };
   const long = (obs.long as { value: Counts }).value;
   const short = (obs.short as { value: Counts }).value;
@@ -45,7 +51,7 @@ export function judgeBurn(gate: BurnRateGate, obs: BurnObservation, state: GateS
   const ok = burnLong <= gate.factor || burnShort <= gate.factor;
   const above = ok ? 'not both above' : 'both above';
   const shown = `burn ${fmt(burnLong)}× over ${windows.longWindow} and ${fmt(burnShort)}× over ${windows.shortWindow}, ${above} ${fmt(
-    gate.factor,
+    gate.factor
   )}× (${short.requests} requests in the short window, ${pNote(evidence.pValue)})`;
   const judged = { ...filled, observed: Math.min(burnLong, burnShort), evidence };
   return confirmThreshold(state, judged, ok, ctx, shown);

@@ -36,10 +36,19 @@ export function settingsOf(gate: ComparingGate, ctx: JudgeContext): SequentialSe
 }
 
 /** Error rates, or shares of slow requests, over the step's totals in `state`. */
-export function compareCounts(gate: ComparingGate, result: GateResult, state: GateState, minSamples: number, ctx: JudgeContext): Judged {
+export function compareCounts(
+  gate: ComparingGate,
+  result: GateResult,
+  state: GateState,
+  minSamples: number,
+  ctx: JudgeContext
+): Judged {
   const { canary, baseline } = state.totals;
   if (baseline.requests === 0) {
-    return { result: inconclusive(result, 'too-few-samples', 'no baseline requests in this step yet: nothing to compare with'), state };
+    return {
+      result: inconclusive(result, 'too-few-samples', 'no baseline requests in this step yet: nothing to compare with'),
+      state,
+    };
   }
   const test = compareRates(canary, baseline, settingsOf(gate, ctx), state.sequential);
   const next = { ...state, sequential: test.state };
@@ -97,7 +106,12 @@ function toGo(more: number | null): string {
  * remembers where the last paired window ended, and the step's totals count
  * pairs (`requests`) and pairs where the canary was worse (`errors`).
  */
-export function compareQuantiles(gate: LatencyGate, obs: ValueObservation, state: GateState, ctx: JudgeContext): Judged {
+export function compareQuantiles(
+  gate: LatencyGate,
+  obs: ValueObservation,
+  state: GateState,
+  ctx: JudgeContext
+): Judged {
   const base = blank(gate, obs.window);
   if (!obs.value.ok) return { result: problemResult(base, obs.value), state };
   if (!obs.baseline) {
@@ -109,7 +123,10 @@ export function compareQuantiles(gate: LatencyGate, obs: ValueObservation, state
   const baselineValue = obs.baseline.value;
   if (Number.isNaN(canaryValue) || Number.isNaN(baselineValue)) {
     const which = Number.isNaN(canaryValue) ? 'canary' : 'baseline';
-    return { result: problemResult(base, { kind: 'no-data', reason: `the ${which} quantile is NaN (no traffic?)` }), state };
+    return {
+      result: problemResult(base, { kind: 'no-data', reason: `the ${which} quantile is NaN (no traffic?)` }),
+      state,
+    };
   }
 
   const settings = settingsOf(gate, ctx);
@@ -118,7 +135,9 @@ export function compareQuantiles(gate: LatencyGate, obs: ValueObservation, state
   const enough = gate.minSamples === undefined || (samples !== null && samples >= gate.minSamples);
   const fresh = enough && (state.windowEnd === null || obs.window.from >= state.windowEnd);
   const pairs = state.totals.canary;
-  const counted = fresh ? { requests: pairs.requests + 1, errors: pairs.errors + (canaryValue > limit ? 1 : 0) } : pairs;
+  const counted = fresh
+    ? { requests: pairs.requests + 1, errors: pairs.errors + (canaryValue > limit ? 1 : 0) }
+    : pairs;
   const totals = { canary: counted, baseline: counted };
   const windowEnd = fresh ? obs.window.to : state.windowEnd;
 
@@ -139,12 +158,19 @@ export function compareQuantiles(gate: LatencyGate, obs: ValueObservation, state
     evidence,
   };
   const tally = `canary slower in ${counted.errors} of ${counted.requests} windows (now ${fmt(canaryValue)}s against ${fmt(limit)}s)`;
-  if (test.decision === 'reject') return { result: { ...result, verdict: 'fail', reason: `${tally}, ${pNote(test.pValue)}` }, state: next };
+  if (test.decision === 'reject')
+    return { result: { ...result, verdict: 'fail', reason: `${tally}, ${pNote(test.pValue)}` }, state: next };
   if (counted.requests === 0) {
-    return { result: inconclusive(result, 'too-few-samples', `no window with enough requests paired yet; ${tally}`), state: next };
+    return {
+      result: inconclusive(result, 'too-few-samples', `no window with enough requests paired yet; ${tally}`),
+      state: next,
+    };
   }
   if (doubtful(evidence)) {
-    return { result: inconclusive(result, 'unconfirmed', `${tally}, ${pNote(test.pValue)}; holding for evidence either way`), state: next };
+    return {
+      result: inconclusive(result, 'unconfirmed', `${tally}, ${pNote(test.pValue)}; holding for evidence either way`),
+      state: next,
+    };
   }
   const status = evidence.accepted ? 'accepted as healthy' : `${pNote(test.pValue)}`;
   return { result: { ...result, verdict: 'pass', reason: `${tally}; ${status}` }, state: next };

@@ -9,7 +9,14 @@ import type { Judged } from './compare.ts';
 import { compareCounts, compareQuantiles, isComparing } from './compare.ts';
 import { judgeNewErrors } from './new-errors.ts';
 import { blank, fmt, inconclusive, mismatch, pNote, problemResult, rate, sampleNote } from './format.ts';
-import type { Counts, CountsObservation, HistogramObservation, Observation, Reading, ValueObservation } from './observation.ts';
+import type {
+  Counts,
+  CountsObservation,
+  HistogramObservation,
+  Observation,
+  Reading,
+  ValueObservation,
+} from './observation.ts';
 import type { GateResult, GateState } from './result.ts';
 import type { Comparison, ErrorRatioGate, Gate, LatencyGate, QueryGate } from './schemas.ts';
 import type { JudgeContext } from './threshold.ts';
@@ -45,8 +52,10 @@ export function judgeGate(gate: Gate, obs: Observation, state: GateState, ctx: J
 
 function judgeObservation(gate: Gate, obs: Observation, state: GateState, ctx: JudgeContext): Judged {
   // A query that failed is an error for any gate kind, whatever shape its answer would have had.
-  if (obs.kind === 'value' && !obs.value.ok) return { result: problemResult(blank(gate, obs.window), obs.value), state };
-  if (gate.kind === 'burn-rate') return obs.kind === 'burn' ? judgeBurn(gate, obs, state, ctx) : mismatch(gate, obs, state);
+  if (obs.kind === 'value' && !obs.value.ok)
+    return { result: problemResult(blank(gate, obs.window), obs.value), state };
+  if (gate.kind === 'burn-rate')
+    return obs.kind === 'burn' ? judgeBurn(gate, obs, state, ctx) : mismatch(gate, obs, state);
   if (gate.kind === 'new-errors' || obs.kind === 'templates') {
     if (gate.kind !== 'new-errors' || obs.kind !== 'templates') return mismatch(gate, obs, state);
     return judgeNewErrors(gate, obs, state);
@@ -95,8 +104,13 @@ function judgeCounts(gate: CountsGate, obs: CountsObservation, state: GateState,
  * consecutive windows overlap: `failTicks` then counts ticks, not
  * independent windows.
  */
-function judgeCrossing(gate: ErrorRatioGate | LatencyGate, folded: Accumulated, result: GateResult, ctx: JudgeContext): Judged {
-  const limit = gate.kind === 'error-ratio' ? gate.max : gate.maxFraction ?? 0;
+function judgeCrossing(
+  gate: ErrorRatioGate | LatencyGate,
+  folded: Accumulated,
+  result: GateResult,
+  ctx: JudgeContext
+): Judged {
+  const limit = gate.kind === 'error-ratio' ? gate.max : (gate.maxFraction ?? 0);
   const total = folded.state.totals.canary;
   const tickRate = rate(folded.added) ?? 0;
   const ok = (result.observed ?? 0) <= limit || tickRate <= limit;
@@ -130,7 +144,8 @@ function judgeValue(gate: QueryGate | LatencyGate, obs: ValueObservation, state:
   const filled = { ...base, observed: Number.isNaN(value) ? null : value, threshold: gate.threshold };
   const withSamples = { ...filled, samples: { canary: samples ?? 0, baseline: null } };
 
-  if (Number.isNaN(value)) return { result: inconclusive(withSamples, 'no-data', 'the query returned NaN (no traffic?)'), state };
+  if (Number.isNaN(value))
+    return { result: inconclusive(withSamples, 'no-data', 'the query returned NaN (no traffic?)'), state };
   if (obs.samples && !obs.samples.ok) return { result: problemResult(withSamples, obs.samples), state };
   const minSamples = gate.minSamples;
   if (minSamples !== undefined && (samples ?? 0) < minSamples) {
@@ -145,7 +160,13 @@ function judgeValue(gate: QueryGate | LatencyGate, obs: ValueObservation, state:
 function histogramToCounts(obs: HistogramObservation, threshold: number): CountsObservation {
   const convert = (r: Reading<{ buckets: { le: number; count: number }[]; count: number }>): Reading<Counts> =>
     r.ok ? { ok: true, value: slowCounts(r.value, threshold).counts } : r;
-  return { kind: 'counts', mode: obs.mode, window: obs.window, canary: convert(obs.canary), baseline: convert(obs.baseline) };
+  return {
+    kind: 'counts',
+    mode: obs.mode,
+    window: obs.window,
+    canary: convert(obs.canary),
+    baseline: convert(obs.baseline),
+  };
 }
 
 /** Infinities compare like any number; NaN never reaches here. */

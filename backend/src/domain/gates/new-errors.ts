@@ -26,7 +26,7 @@ export const MAX_CANDIDATES = 200;
 export function judgeNewErrors(
   gate: NewErrorsGate,
   obs: TemplatesObservation,
-  state: GateState,
+  state: GateState
 ): { result: GateResult; state: GateState } {
   const base = blank(gate, obs.window);
   const problem = firstProblem(obs.canary, obs.baseline);
@@ -43,7 +43,7 @@ function verdictFor(
   gate: NewErrorsGate,
   base: GateResult,
   memory: TemplateMemory,
-  canary: TemplateCount[],
+  canary: TemplateCount[]
 ): GateResult {
   const min = gate.minOccurrences ?? DEFAULT_MIN_OCCURRENCES;
   const lines = canary.reduce((sum, t) => sum + t.count, 0);
@@ -85,7 +85,7 @@ export function remember(
   memory: TemplateMemory,
   canary: TemplateCount[],
   baseline: TemplateCount[],
-  at: number,
+  at: number
 ): TemplateMemory {
   const known = new Set(memory.baseline);
   let overflow = memory.baselineOverflow;

@@ -103,8 +103,4 @@ export interface TemplatesObservation {
 }
 
 export type Observation =
-  | CountsObservation
-  | HistogramObservation
-  | ValueObservation
-  | BurnObservation
-  | TemplatesObservation;
+  CountsObservation | HistogramObservation | ValueObservation | BurnObservation | TemplatesObservation;

@@ -33,13 +33,13 @@ const CountQueries = Type.Object(
     requests: Type.String({ minLength: 1, maxLength: 4000 }),
     errors: Type.String({ minLength: 1, maxLength: 4000 }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /** How much worse than the baseline a canary may be and still count as healthy. */
 const Tolerance = Type.Object(
   { relative: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })), absolute: Type.Optional(Ratio) },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /** Settings of the sequential test shared by every gate that compares canary with baseline. */
@@ -64,7 +64,7 @@ export const ErrorRateGate = Type.Object(
     query: Type.Optional(CountQueries),
     ...sequential,
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /** An absolute guardrail: the canary's own error ratio over a window stays under `max`. */
@@ -76,7 +76,7 @@ export const ErrorRatioGate = Type.Object(
     max: Ratio,
     window: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /**
@@ -102,8 +102,8 @@ export const LatencyGate = Type.Object(
           histogram: Type.String({ minLength: 1, maxLength: 400 }),
           selector: Type.Optional(Type.String({ maxLength: 2000 })),
         },
-        { additionalProperties: false },
-      ),
+        { additionalProperties: false }
+      )
     ),
     threshold: Type.Number({ exclusiveMinimum: 0, description: 'seconds' }),
     maxFraction: Type.Optional(Ratio),
@@ -112,7 +112,7 @@ export const LatencyGate = Type.Object(
     ...sequential,
     window: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /**
@@ -134,7 +134,7 @@ export const BurnRateGate = Type.Object(
     longWindow: Type.Optional(Duration),
     shortWindow: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 export const DEFAULT_BURN_WINDOWS = { longWindow: '1h', shortWindow: '5m' } as const;
@@ -154,7 +154,7 @@ export const QueryGate = Type.Object(
     /** Optional query counting the samples behind the value, for `minSamples`. */
     samplesQuery: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 /**
@@ -175,13 +175,13 @@ export const NewErrorsGate = Type.Object(
           /** A log query (not a metric query) selecting `$version`'s error lines. */
           errors: Type.String({ minLength: 1, maxLength: 4000 }),
         },
-        { additionalProperties: false },
-      ),
+        { additionalProperties: false }
+      )
     ),
     minOccurrences: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     baselineLookback: Type.Optional(Duration),
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 );
 
 export const GATE_SCHEMAS = {

@@ -22,7 +22,7 @@ export function confirmThreshold(
   result: GateResult,
   ok: boolean,
   ctx: JudgeContext,
-  shown: string,
+  shown: string
 ): { result: GateResult; state: GateState } {
   if (ok) return { result: { ...result, verdict: 'pass', reason: shown }, state: { ...state, failStreak: 0 } };
   const failStreak = state.failStreak + 1;

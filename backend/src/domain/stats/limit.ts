@@ -37,11 +37,17 @@ const MAX_RATE = 0.999;
 export function testAgainstLimit(counts: Counts, limit: number, alpha: number, beta: number): LimitEvidence {
   const trials = { trials: counts.requests, hits: Math.min(counts.errors, counts.requests) };
   if (limit <= 0) return zeroLimit(trials);
-  if (limit >= MAX_RATE) return { logLikelihoodRatio: -clampLog(Infinity), pValue: 1, accepted: true, expectedMoreSamples: 0 };
+  if (limit >= MAX_RATE)
+    return { logLikelihoodRatio: -clampLog(Infinity), pValue: 1, accepted: true, expectedMoreSamples: 0 };
 
   const rates = LIMIT_ALTERNATIVES.map((a) => Math.min(MAX_RATE, limit * a.multiplier));
   const logs = rates.map((p1) => bernoulliLogLR(trials, limit, p1));
-  const logE = clampLog(logSumExp(logs, LIMIT_ALTERNATIVES.map((a) => a.weight)));
+  const logE = clampLog(
+    logSumExp(
+      logs,
+      LIMIT_ALTERNATIVES.map((a) => a.weight)
+    )
+  );
   const acceptLogLR = bernoulliLogLR(trials, limit / 2, limit);
   const bounds = waldBounds(alpha, beta);
   const accepted = logE < Math.log(1 / alpha) && acceptLogLR <= bounds.lower;
@@ -61,6 +67,7 @@ export function testAgainstLimit(counts: Counts, limit: number, alpha: number, b
 
 /** A limit of zero tolerates nothing: one event is conclusive, and no number of good ones is. */
 function zeroLimit(trials: { trials: number; hits: number }): LimitEvidence {
-  if (trials.hits > 0) return { logLikelihoodRatio: clampLog(Infinity), pValue: 0, accepted: false, expectedMoreSamples: 0 };
+  if (trials.hits > 0)
+    return { logLikelihoodRatio: clampLog(Infinity), pValue: 0, accepted: false, expectedMoreSamples: 0 };
   return { logLikelihoodRatio: 0, pValue: 1, accepted: false, expectedMoreSamples: null };
 }

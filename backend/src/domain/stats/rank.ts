@@ -32,11 +32,13 @@ export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhi
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { u: 0, z: 0, pValue: 1 };
-  const pooled = [...a.map((v) => ({ v, first: true })), ...b.map((v) => ({ v, first: false }))].sort((x, y) => x.v - y.v);
+  const pooled = [...a.map((v) => ({ v, first: true })), ...b.map((v) => ({ v, first: false }))].sort(
+    (x, y) => x.v - y.v
+  );
 
   let rankSum = 0;
   let tieTerm = 0;
-  for (let i = 0; i < pooled.length; ) {
+  for (let i = 0; i < pooled.length;) {
     let j = i;
     while (j + 1 < pooled.length && pooled[j + 1]!.v === pooled[i]!.v) j++;
     const midRank = (i + j + 2) / 2;
@@ -80,7 +82,13 @@ export interface SignTest {
  * which `worse` had the canary worse. Alternatives' multipliers are the
  * probabilities themselves.
  */
-export function signTest(pairs: number, worse: number, alpha: number, beta: number, state: SequentialState | null | undefined): SignTest {
+export function signTest(
+  pairs: number,
+  worse: number,
+  alpha: number,
+  beta: number,
+  state: SequentialState | null | undefined
+): SignTest {
   const prior = usableState(state, SIGN_ALTERNATIVES);
   const trials = { trials: pairs, hits: worse };
   const step = SIGN_ALTERNATIVES.map((a) => bernoulliLogLR(trials, NULL_WORSE, a.multiplier));
@@ -98,7 +106,10 @@ export function signTest(pairs: number, worse: number, alpha: number, beta: numb
     const observed = worse / pairs;
     more =
       observed > NULL_WORSE
-        ? trialsToGo(Math.log(1 / alpha) - logE, Math.max(...SIGN_ALTERNATIVES.map((a) => bernoulliDrift(observed, NULL_WORSE, a.multiplier))))
+        ? trialsToGo(
+            Math.log(1 / alpha) - logE,
+            Math.max(...SIGN_ALTERNATIVES.map((a) => bernoulliDrift(observed, NULL_WORSE, a.multiplier)))
+          )
         : trialsToGo(acceptLogLR - bounds.lower, -bernoulliDrift(observed, NULL_WORSE, ACCEPT_WORSE));
   }
   return { decision, logLikelihoodRatio: logE, pValue: pValueOf(logE), expectedMoreSamples: more, state: next };

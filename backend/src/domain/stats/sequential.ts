@@ -168,12 +168,18 @@ export function carryOver(state: SequentialState, newStep: boolean): SequentialS
 /** Log of the whole mixture from a state: started copies plus the weight of those not started. */
 export function logMixture(state: SequentialState, alternatives: readonly Alternative[]): number {
   const logs = state.carried.map((c, k) => c + (state.step[k] ?? 0));
-  const started = logSumExp(logs, alternatives.map((a) => a.weight));
+  const started = logSumExp(
+    logs,
+    alternatives.map((a) => a.weight)
+  );
   return logAddExp(started, Math.log(unstartedWeight(state.starts)));
 }
 
 /** A state that fits these alternatives, or a fresh one (a state from another grid is not reused). */
-export function usableState(state: SequentialState | null | undefined, alternatives: readonly Alternative[]): SequentialState {
+export function usableState(
+  state: SequentialState | null | undefined,
+  alternatives: readonly Alternative[]
+): SequentialState {
   const fits = state && state.carried.length === alternatives.length && state.step.length === alternatives.length;
   return fits ? state : freshSequential(alternatives);
 }
@@ -203,7 +209,7 @@ export function compareRates(
   canary: Counts,
   baseline: Counts,
   settings: SequentialSettings,
-  state: SequentialState | null | undefined,
+  state: SequentialState | null | undefined
 ): SequentialResult {
   const alternatives = RATIO_ALTERNATIVES;
   const prior = usableState(state, alternatives);
@@ -213,7 +219,9 @@ export function compareRates(
   const pi0 = canaryShareOfErrors(w, ratio0);
   const informative = baseline.requests > 0 && canary.requests > 0;
 
-  const step = alternatives.map((a) => (informative ? bernoulliLogLR(labels, pi0, canaryShareOfErrors(w, ratio0 * a.multiplier)) : 0));
+  const step = alternatives.map((a) =>
+    informative ? bernoulliLogLR(labels, pi0, canaryShareOfErrors(w, ratio0 * a.multiplier)) : 0
+  );
   const next = { ...prior, step };
   const logE = clampLog(logMixture(next, alternatives));
   const piAccept = canaryShareOfErrors(w, ratio0 * ACCEPT_MULTIPLIER);
@@ -234,7 +242,12 @@ export function compareRates(
     baselineRate,
     toleratedRatio: ratio0,
     toleratedRate: ratio0 * (baselineRate ?? 0),
-    expectedMoreSamples: decision === 'continue' && informative ? expectedMore(canary, labels, settings, toGo) : decision === 'continue' ? null : 0,
+    expectedMoreSamples:
+      decision === 'continue' && informative
+        ? expectedMore(canary, labels, settings, toGo)
+        : decision === 'continue'
+          ? null
+          : 0,
     state: next,
   };
 }
@@ -253,13 +266,20 @@ interface ToGo {
  * the nearer boundary over the expected step per request at the canary's
  * share of errors observed so far.
  */
-function expectedMore(canary: Counts, labels: { trials: number; hits: number }, settings: SequentialSettings, g: ToGo): number | null {
+function expectedMore(
+  canary: Counts,
+  labels: { trials: number; hits: number },
+  settings: SequentialSettings,
+  g: ToGo
+): number | null {
   if (labels.trials === 0) return null;
   const observed = labels.hits / labels.trials;
   const errorsPerCanaryRequest = labels.trials / canary.requests;
   let trials: number | null;
   if (observed > g.pi0) {
-    const drifts = RATIO_ALTERNATIVES.map((a) => bernoulliDrift(observed, g.pi0, canaryShareOfErrors(g.w, g.ratio0 * a.multiplier)));
+    const drifts = RATIO_ALTERNATIVES.map((a) =>
+      bernoulliDrift(observed, g.pi0, canaryShareOfErrors(g.w, g.ratio0 * a.multiplier))
+    );
     trials = trialsToGo(Math.log(1 / settings.alpha) - g.logE, Math.max(...drifts));
   } else {
     const distance = g.acceptLogLR - waldBounds(settings.alpha, settings.beta).lower;

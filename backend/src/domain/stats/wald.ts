@@ -32,7 +32,12 @@ export function bernoulliKL(p: number, q: number): number {
  * the real rate is p1 (a fault is caught) and when it is p0 (health is accepted).
  * With p0 = 1%, p1 = 5%, alpha = 0.005 and beta = 0.05: about 117 under p1.
  */
-export function waldExpectedSamples(p0: number, p1: number, alpha: number, beta: number): { fault: number; healthy: number } {
+export function waldExpectedSamples(
+  p0: number,
+  p1: number,
+  alpha: number,
+  beta: number
+): { fault: number; healthy: number } {
   const { upper, lower } = waldBounds(alpha, beta);
   const fault = ((1 - beta) * upper + beta * lower) / bernoulliKL(p1, p0);
   const healthy = ((1 - alpha) * -lower - alpha * upper) / bernoulliKL(p0, p1);

@@ -14,7 +14,14 @@ const CTX: JudgeContext = { failTicks: 2 };
 const errorRate: Gate = { name: 'errors', kind: 'error-rate', provider: 'router' };
 const errorRatio: Gate = { name: 'ratio', kind: 'error-ratio', provider: 'router', max: 0.01 };
 const slowShare: Gate = { name: 'latency', kind: 'latency', provider: 'router', threshold: 0.5, compare: true };
-const quantiles: Gate = { name: 'p99', kind: 'latency', provider: 'prometheus', threshold: 0.5, quantile: 0.99, compare: true };
+const quantiles: Gate = {
+  name: 'p99',
+  kind: 'latency',
+  provider: 'prometheus',
+  threshold: 0.5,
+  quantile: 0.99,
+  compare: true,
+};
 const burn: Gate = { name: 'burn', kind: 'burn-rate', provider: 'prometheus', objective: 0.999, factor: 14.4 };
 
 let clock = 0;
@@ -28,8 +35,17 @@ function counts(canary: Counts, baseline: Counts): Observation {
 }
 
 function histogram(le: number[], canary: number[], baseline: number[]): Observation {
-  const h = (cumulative: number[]): Histogram => ({ buckets: le.map((b, i) => ({ le: b, count: cumulative[i]! })), count: cumulative.at(-1)! });
-  return { kind: 'histogram', mode: 'increment', window: aWindow(), canary: reading(h(canary)), baseline: reading(h(baseline)) };
+  const h = (cumulative: number[]): Histogram => ({
+    buckets: le.map((b, i) => ({ le: b, count: cumulative[i]! })),
+    count: cumulative.at(-1)!,
+  });
+  return {
+    kind: 'histogram',
+    mode: 'increment',
+    window: aWindow(),
+    canary: reading(h(canary)),
+    baseline: reading(h(baseline)),
+  };
 }
 
 /** Judges a gate over a sequence of observations, threading its state. */
@@ -119,7 +135,7 @@ describe('the comparing latency gate on quantiles', () => {
     ]);
     assert.deepEqual(
       results.map((r) => r.result.samples.canary),
-      [1, 1, 2],
+      [1, 1, 2]
     );
   });
 
@@ -153,7 +169,7 @@ describe('threshold gates on counts', () => {
     ]);
     assert.deepEqual(
       results.map((r) => r.result.verdict),
-      ['pass', 'inconclusive', 'inconclusive', 'inconclusive'],
+      ['pass', 'inconclusive', 'inconclusive', 'inconclusive']
     );
     assert.ok(results[2]!.result.observed! > 0.01, 'the step total is still above the limit');
     assert.match(results[3]!.result.reason, /over the limit on the step's total, not on this tick/);
@@ -166,7 +182,7 @@ describe('threshold gates on counts', () => {
     ]);
     assert.deepEqual(
       results.map((r) => r.result.verdict),
-      ['inconclusive', 'fail'],
+      ['inconclusive', 'fail']
     );
     assert.match(results[1]!.result.reason, /for 2 ticks in a row/);
     assert.ok(results[1]!.result.evidence!.pValue < 0.01);
@@ -183,7 +199,7 @@ describe('the burn-rate gate', () => {
     const results = judgeAll(burn, [hot, hot]);
     assert.deepEqual(
       results.map((r) => r.result.verdict),
-      ['inconclusive', 'fail'],
+      ['inconclusive', 'fail']
     );
     assert.match(results[1]!.result.reason, /burn 30× over 1h and 40× over 5m, both above 14.4×/);
     assert.equal(results[1]!.result.threshold, 14.4);
@@ -203,7 +219,9 @@ describe('the burn-rate gate', () => {
   });
 
   it('passes a missing window on as no data', () => {
-    const [judged] = judgeAll(burn, [{ kind: 'burn', window: aWindow(), long: noData('no series'), short: reading({ requests: 5, errors: 0 }) }]);
+    const [judged] = judgeAll(burn, [
+      { kind: 'burn', window: aWindow(), long: noData('no series'), short: reading({ requests: 5, errors: 0 }) },
+    ]);
     assert.equal(judged!.result.verdict, 'inconclusive');
     assert.equal(judged!.result.reason, 'no series');
   });

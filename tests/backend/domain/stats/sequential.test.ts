@@ -62,7 +62,13 @@ function simulate(rng: Random, r: Rollout, settings = STRICT): number | null {
   return null;
 }
 
-const HEALTHY: Rollout = { weights: [5, 15, 30, 50], ticksPerStep: 30, perTick: 400, baselineRate: 0.01, ratio: () => 1 };
+const HEALTHY: Rollout = {
+  weights: [5, 15, 30, 50],
+  ticksPerStep: 30,
+  perTick: 400,
+  baselineRate: 0.01,
+  ratio: () => 1,
+};
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -142,7 +148,10 @@ describe('comparing canary and baseline error rates', () => {
   it('turns an absolute tolerance into a ratio over the baseline’s rate', () => {
     const ratio = toleratedRatio({ requests: 99_999, errors: 99.5 }, { ...STRICT, absolute: 0.001 });
     assert.ok(Math.abs(ratio - 2) < 1e-9);
-    assert.equal(toleratedRatio({ requests: 100_000, errors: 5_000 }, { ...STRICT, relative: 0.2, absolute: 0.001 }), 1.2);
+    assert.equal(
+      toleratedRatio({ requests: 100_000, errors: 5_000 }, { ...STRICT, relative: 0.2, absolute: 0.001 }),
+      1.2
+    );
   });
 
   it('expects fewer samples to go as evidence against the canary grows', () => {
@@ -173,7 +182,12 @@ describe('carrying evidence between steps', () => {
   it('keeps evidence against the canary from one step to the next', () => {
     const first = compareRates({ requests: 1000, errors: 16 }, { requests: 19_000, errors: 190 }, STRICT, null);
     assert.equal(first.decision, 'continue');
-    const second = compareRates({ requests: 3000, errors: 40 }, { requests: 17_000, errors: 170 }, STRICT, carryOver(first.state, true));
+    const second = compareRates(
+      { requests: 3000, errors: 40 },
+      { requests: 17_000, errors: 170 },
+      STRICT,
+      carryOver(first.state, true)
+    );
     const alone = compareRates({ requests: 3000, errors: 40 }, { requests: 17_000, errors: 170 }, STRICT, null);
     assert.ok(second.logLikelihoodRatio > alone.logLikelihoodRatio);
   });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { normalCdf, normalQuantile } from '../../../../backend/src/domain/stats/normal.ts';
-import { bernoulliKL, fixedHorizonCritical, fixedHorizonSamples, waldBounds, waldExpectedSamples } from '../../../../backend/src/domain/stats/wald.ts';
+import {
+  bernoulliKL,
+  fixedHorizonCritical,
+  fixedHorizonSamples,
+  waldBounds,
+  waldExpectedSamples,
+} from '../../../../backend/src/domain/stats/wald.ts';
 
 describe('Wald bounds', () => {
   it('needs about 117 samples to catch a 5× canary over a 1% baseline at alpha 0.005 and beta 0.05', () => {
@@ -57,7 +63,8 @@ describe('the normal distribution', () => {
   });
 
   it('inverts the cdf', () => {
-    for (const p of [1e-9, 0.005, 0.05, 0.3, 0.5, 0.9, 0.995]) assert.ok(Math.abs(normalCdf(normalQuantile(p)) - p) < 1e-12 * Math.max(1, 1 / p));
+    for (const p of [1e-9, 0.005, 0.05, 0.3, 0.5, 0.9, 0.995])
+      assert.ok(Math.abs(normalCdf(normalQuantile(p)) - p) < 1e-12 * Math.max(1, 1 / p));
     assert.ok(Number.isNaN(normalQuantile(1.5)));
     assert.equal(normalQuantile(0), Number.NEGATIVE_INFINITY);
   });
